@@ -1,0 +1,3 @@
+from spiff_tui.cli import run
+
+run()

@@ -1,0 +1,68 @@
+"""Delimited text to records: the delimiter sniffed, every record kept with the line it starts on."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+DELIMITERS = (",", ";", "\t", "|")
+csv.field_size_limit(1 << 30)
+
+
+@dataclass(frozen=True)
+class Records:
+    """Cells of every record (positional columns, '' for an empty cell, None past a short row)."""
+
+    cells: pd.DataFrame
+    lines: np.ndarray      # 1-based physical line each record starts on
+    field_counts: np.ndarray
+    delimiter: str
+    unterminated_line: int | None = None  # a quote opened here never closed
+
+
+def sniff_delimiter(text: str) -> str:
+    head = [line for line in text.splitlines()[:60] if line.strip()]
+    best, best_score = ",", (-1, -1)
+    for delimiter in DELIMITERS:
+        counts = Counter(len(row) for row in csv.reader(head, delimiter=delimiter))
+        mode, frequency = max(counts.items(), key=lambda kv: (kv[1], kv[0]), default=(1, 0))
+        score = (frequency if mode > 1 else 0, mode)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def read_records(text: str) -> Records:
+    text = text.lstrip("\ufeff")
+    delimiter = sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    next_line = 1
+    unterminated = None
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:
+            unterminated = next_line
+            break
+        rows.append(row)
+        lines.append(next_line)
+        next_line = reader.line_num + 1
+    if rows and _ends_inside_quote(text):
+        unterminated = lines[-1]
+    counts = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
+    cells = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame()
+    return Records(cells, np.asarray(lines, dtype=np.int64), counts, delimiter, unterminated)
+
+
+def _ends_inside_quote(text: str) -> bool:
+    """An odd number of quote characters means the last quoted field was cut off."""
+    return text.count('"') % 2 == 1

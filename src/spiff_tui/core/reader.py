@@ -1,0 +1,210 @@
+"""One export file to a typed frame of its kind, with a report of what was read and what was not."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from spiff_tui.core.csv_records import Records, read_records
+from spiff_tui.core.decode import NotText, decode
+from spiff_tui.core.layout import Layout, filled_counts, find_layout
+from spiff_tui.core.problems import ERROR, INFO, WARNING, Problem
+from spiff_tui.core.rules import Rules
+from spiff_tui.core.text import display_text
+from spiff_tui.core.values import parse_amounts, parse_dates, parse_flags
+from spiff_tui.core.xlsx_records import BadWorkbook, read_sheets
+
+ZIP_MAGIC = b"PK\x03\x04"
+DATE_FIELDS = {"opportunities": ("created", "close"), "activities": ("date",), "accounts": ()}
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What reading one export gave: its kind, its rows as a frame, and how it went."""
+
+    name: str
+    kind: str | None = None
+    frame: pd.DataFrame | None = None
+    encoding: str = ""
+    delimiter: str = ""
+    sheet: str = ""
+    rows_read: int = 0
+    rows_skipped: int = 0
+    footer_lines: int = 0
+    title_rows: int = 0
+    total_rows: int = 0
+    generated: dt.datetime | None = None
+    modified: dt.datetime | None = None
+    problems: tuple[Problem, ...] = field(default_factory=tuple)
+
+    @property
+    def rows_used(self) -> int:
+        return 0 if self.frame is None else len(self.frame)
+
+    @property
+    def export_time(self) -> dt.datetime | None:
+        return self.generated or self.modified
+
+
+def read_export(path: Path, rules: Rules) -> FileResult:
+    name = path.name
+    try:
+        data = path.read_bytes()
+        modified = dt.datetime.fromtimestamp(path.stat().st_mtime)
+    except OSError as exc:
+        return FileResult(name, problems=(Problem(name, None, None, f"cannot read file: {exc.strerror or exc}"),))
+    base = FileResult(name, modified=modified)
+    if not data.strip(b" \t\r\n\x00"):
+        return _with(base, Problem(name, None, None, "file is empty; nothing to read", WARNING))
+    notes: list[Problem] = []
+    is_zip = data.startswith(ZIP_MAGIC)
+    suffix = path.suffix.lower()
+    if is_zip and suffix != ".xlsx":
+        notes.append(Problem(name, None, None, "named .csv but is an XLSX workbook; read as XLSX", WARNING))
+    if not is_zip and suffix == ".xlsx":
+        notes.append(Problem(name, None, None, "named .xlsx but is not a workbook; read as delimited text", WARNING))
+    if is_zip:
+        return _read_workbook(path, rules, base, notes)
+    try:
+        decoded = decode(data)
+    except NotText as exc:
+        return _with(base, *notes, Problem(name, None, None, f"{exc}; file skipped"))
+    records = read_records(decoded.text)
+    if decoded.nul_lines:
+        lines = ", ".join(map(str, decoded.nul_lines[:5]))
+        notes.append(Problem(name, decoded.nul_lines[0], None, f"NUL bytes removed (lines {lines})", WARNING))
+    bad_lines = set(decoded.bad_byte_lines)
+    if records.unterminated_line is not None:
+        notes.append(Problem(name, records.unterminated_line, None,
+                             "a quoted cell is never closed (file cut off?); that row is set aside"))
+    return _build(base, records, rules, notes, encoding=decoded.encoding, bad_lines=bad_lines)
+
+
+def _read_workbook(path: Path, rules: Rules, base: FileResult, notes: list[Problem]) -> FileResult:
+    try:
+        sheets = read_sheets(path)
+    except BadWorkbook as exc:
+        return _with(base, *notes, Problem(base.name, None, None, f"{exc}; file skipped"))
+    if not any(len(records.cells) for _, records in sheets):
+        return _with(base, *notes, Problem(base.name, None, None, "workbook has no data; nothing to read", WARNING))
+    for sheet, records in sheets:
+        filled = filled_counts(records.cells)
+        if find_layout(records.cells, filled, rules, rules.input.day_first).kind:
+            return _build(base, records, rules, notes, encoding="xlsx", sheet=sheet)
+    return _build(base, sheets[0][1], rules, notes, encoding="xlsx", sheet=sheets[0][0])
+
+
+def _with(result: FileResult, *problems: Problem, **changes) -> FileResult:
+    from dataclasses import replace
+
+    return replace(result, problems=result.problems + tuple(problems), **changes)
+
+
+def _build(base: FileResult, records: Records, rules: Rules, notes: list[Problem], *,
+           encoding: str, sheet: str = "", bad_lines: set[int] = frozenset()) -> FileResult:
+    name = base.name
+    cells = records.cells
+    filled = filled_counts(cells)
+    layout = find_layout(cells, filled, rules, rules.input.day_first)
+    shape = dict(encoding=encoding, delimiter=records.delimiter, sheet=sheet)
+    if layout.kind is None:
+        why = layout.near_miss or "headers match no kind in [columns]"
+        return _with(base, *notes, Problem(name, None, None, f"unrecognised export: {why}", WARNING), **shape)
+    header_line = int(records.lines[layout.header_index])
+    problems = list(notes)
+    for column, message in layout.header_problems:
+        problems.append(Problem(name, header_line, column, message))
+    missing = [f for f in rules.required_fields(layout.kind) if f not in layout.columns]
+    if missing:
+        return _with(base, *problems, kind=layout.kind, **shape)
+    if layout.footer_lines:
+        problems.append(Problem(name, None, None, f"{layout.footer_lines} footer lines dropped", INFO))
+    header_cells = int(records.field_counts[layout.header_index])
+    keep, skipped = _structural_checks(name, records, layout, header_cells, bad_lines, problems)
+    rows = layout.data[keep]
+    frame = pd.DataFrame(
+        {f: cells.iloc[rows, pos].fillna("").astype(str).to_numpy() for f, pos in layout.columns.items()}
+    )
+    frame["line"] = records.lines[rows]
+    header = [("" if v is None else str(v).strip()) for v in cells.iloc[layout.header_index].tolist()]
+    headers = {f: header[pos] for f, pos in layout.columns.items()}
+    frame = _typed(frame, layout.kind, headers, rules, name, problems)
+    return _with(base, *problems, kind=layout.kind, frame=frame, rows_read=len(layout.data),
+                 rows_skipped=skipped, footer_lines=layout.footer_lines, title_rows=layout.title_rows,
+                 total_rows=layout.total_rows, generated=layout.generated, **shape)
+
+
+def _structural_checks(name: str, records: Records, layout: Layout, header_cells: int,
+                       bad_lines: set[int], problems: list[Problem]) -> tuple[np.ndarray, int]:
+    """Rows whose shape cannot be trusted are set aside whole: never shift columns."""
+    rows = layout.data
+    lines = records.lines[rows]
+    keep = np.ones(len(rows), dtype=bool)
+    if records.delimiter != "xlsx" and len(rows):
+        counts = records.field_counts[rows]
+        extra_blank = _extra_cells_blank(records.cells, rows, header_cells)
+        ragged = (counts < header_cells) | ((counts > header_cells) & ~extra_blank)
+        for line, count in zip(lines[ragged], counts[ragged]):
+            problems.append(Problem(name, int(line), None,
+                                    f"row has {count} cells but the header has {header_cells}; row set aside"))
+        keep &= ~ragged
+    if records.unterminated_line is not None:
+        keep &= lines != records.unterminated_line
+    if bad_lines:
+        ends = np.append(records.lines[1:], np.iinfo(np.int64).max)[rows]
+        for position in np.flatnonzero(keep):
+            if any(lines[position] <= bad < ends[position] for bad in bad_lines):
+                keep[position] = False
+                problems.append(Problem(name, int(lines[position]), None,
+                                        "invalid byte for UTF-8 in this row; row set aside"))
+    return keep, int((~keep).sum())
+
+
+def _extra_cells_blank(cells: pd.DataFrame, rows: np.ndarray, header_cells: int) -> np.ndarray:
+    if cells.shape[1] <= header_cells:
+        return np.ones(len(rows), dtype=bool)
+    extra = cells.iloc[rows, header_cells:].fillna("").astype(str)
+    return (extra.apply(lambda col: col.str.strip()) == "").all(axis=1).to_numpy()
+
+
+def _typed(frame: pd.DataFrame, kind: str, headers: dict[str, str], rules: Rules, name: str,
+           problems: list[Problem]) -> pd.DataFrame:
+    """Parsed dates, amounts and flags beside the text; a value that will not parse is reported."""
+    day_first = rules.input.day_first
+    for column in DATE_FIELDS[kind]:
+        if column not in frame:
+            continue
+        days, invalid, other_order = parse_dates(frame[column], day_first)
+        frame[f"{column}_day"] = days
+        _report(frame, invalid, column, headers, name, problems, "is not a date")
+        if other_order.any():
+            example = frame.loc[other_order, column].iloc[0]
+            wanted = "false" if day_first else "true"
+            problems.append(Problem(name, None, headers[column],
+                                    f"{int(other_order.sum())} dates like '{example}' only read with "
+                                    f"[input] day_first = {wanted}", WARNING))
+    if kind == "opportunities" and "amount" in frame:
+        amount, currency, invalid = parse_amounts(frame["amount"], rules.input.decimal)
+        frame["amount_value"] = amount
+        frame["amount_currency"] = _currency(frame, currency, rules)
+        _report(frame, invalid, "amount", headers, name, problems, "is not an amount")
+    if kind == "accounts":
+        frame["is_target"] = parse_flags(frame["target"])
+    return frame
+
+
+def _currency(frame: pd.DataFrame, written: pd.Series, rules: Rules) -> pd.Series:
+    from_column = frame["currency"].str.strip().str.upper() if "currency" in frame else ""
+    code = written.where(written != "", from_column) if "currency" in frame else written
+    return code.replace("", rules.input.currency)
+
+
+def _report(frame: pd.DataFrame, invalid: pd.Series, column: str, headers: dict[str, str], name: str,
+            problems: list[Problem], what: str) -> None:
+    for line, value in zip(frame.loc[invalid, "line"], frame.loc[invalid, column]):
+        shown = display_text(value, 40)
+        problems.append(Problem(name, int(line), headers[column], f"'{shown}' {what}; row not scored"))

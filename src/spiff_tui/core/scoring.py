@@ -1,0 +1,222 @@
+"""SPEC §4: every opportunity and activity row becomes one ledger row — who, which rule, points, why."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from spiff_tui.core.accounts import TargetAccounts, newest_accounts, target_accounts
+from spiff_tui.core.reader import FileResult
+from spiff_tui.core.rules import Rules, ScoringTable
+from spiff_tui.core.text import clean_display, match_key, match_keys
+
+LEDGER_COLUMNS = ["kind", "record_id", "rep", "team", "stage_or_type", "points", "counted", "reason",
+                  "file", "line", "account", "date", "amount", "is_call"]
+
+
+def build_ledger(rules: Rules, files: list[FileResult]) -> pd.DataFrame:
+    frames = _frames_by_kind(files)
+    accounts = newest_accounts(frames["accounts"])
+    targets = target_accounts(accounts)
+    parts = [
+        _opportunity_rows(rules, frames["opportunities"], targets),
+        _activity_rows(rules, frames["activities"], targets),
+    ]
+    ledger = pd.concat([p for p in parts if not p.empty] or [_empty_ledger()], ignore_index=True)
+    return (ledger[LEDGER_COLUMNS].sort_values(["file", "line"], kind="stable").reset_index(drop=True))
+
+
+def _empty_ledger() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in LEDGER_COLUMNS})
+
+
+def _frames_by_kind(files: list[FileResult]) -> dict[str, list[pd.DataFrame]]:
+    frames: dict[str, list[pd.DataFrame]] = {"opportunities": [], "activities": [], "accounts": []}
+    for order, result in enumerate(files):
+        if result.kind and result.frame is not None and not result.frame.empty:
+            stamp = pd.Timestamp(result.export_time) if result.export_time else pd.Timestamp(0)
+            frames[result.kind].append(result.frame.assign(file=result.name, file_order=order,
+                                                          export_time=stamp))
+    return frames
+
+
+class _Roster:
+    def __init__(self, rules: Rules) -> None:
+        self.display = {match_key(m): m for m in rules.roster}
+        self.team = {match_key(m): t for m, t in rules.team_of.items()}
+
+    def people(self, raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+        """(key, display name, team) per row: roster spelling for roster members."""
+        keys = match_keys(raw)
+        on_roster = keys.isin(self.display.keys())
+        display = keys.map(self.display).where(on_roster, clean_display(raw))
+        team = keys.map(self.team).where(on_roster, "")
+        return keys, display.astype(object), team.astype(object)
+
+
+def _day_text(days: pd.Series) -> pd.Series:
+    return days.dt.strftime("%Y-%m-%d").fillna("")
+
+
+def _window_reasons(rules: Rules, days: pd.Series, invalid: pd.Series, what: str) -> list[tuple]:
+    start, end = pd.Timestamp(rules.start), pd.Timestamp(rules.end)
+    text = _day_text(days)
+    return [
+        (invalid, f"{what} date is not a date"),
+        (days.isna(), f"no {what} date"),
+        (days < start, what + " " + text + ", before the contest"),
+        (days > end, what + " " + text + ", after the contest"),
+    ]
+
+
+def _apply(reasons: list[tuple], index: pd.Index) -> pd.Series:
+    """The first reason that applies to each row, or '' when none does."""
+    conditions = [np.asarray(c, dtype=bool) for c, _ in reasons]
+    choices = [np.asarray(r if isinstance(r, pd.Series) else np.full(len(index), r), dtype=object)
+               for _, r in reasons]
+    return pd.Series(np.select(conditions, choices, default=""), index=index, dtype=object)
+
+
+def _opportunity_rows(rules: Rules, frames: list[pd.DataFrame], targets: TargetAccounts) -> pd.DataFrame:
+    if not frames:
+        return pd.DataFrame()
+    opps = pd.concat(frames, ignore_index=True)
+    roster = _Roster(rules)
+    blank = pd.Series("", index=opps.index, dtype=object)
+    ids = opps["id"].str.strip() if "id" in opps else blank
+    superseded_by = _newest_wins(opps, ids)
+    type_keys = match_keys(opps["type"])
+    stage_keys = match_keys(opps["stage"])
+    stage_text = clean_display(opps["stage"])
+    amount = opps.get("amount_value", pd.Series(np.nan, index=opps.index))
+    currency = opps.get("amount_currency", pd.Series(rules.input.currency, index=opps.index))
+    rates = dict(rules.input.rates) | {rules.input.currency: 1.0}
+    amount_base = amount * currency.map(rates).astype(float)
+
+    out = pd.DataFrame({"kind": "opportunity", "record_id": ids, "rep": clean_display(opps.get("owner", blank)),
+                        "team": "", "stage_or_type": stage_text, "points": 0.0, "counted": False,
+                        "reason": "type '" + clean_display(opps["type"]) + "' is not scored",
+                        "file": opps["file"], "line": opps["line"], "account": clean_display(opps.get("account", blank)),
+                        "date": opps["created_day"], "amount": amount, "is_call": False})
+    for table in rules.tables:
+        rows = type_keys.isin(table.type_keys) & (out["kind"] == "opportunity")
+        if not rows.any():
+            continue
+        part = opps[rows]
+        keys, display, team = roster.people(part.get(table.credit, blank[rows]))
+        reason = _table_reasons(rules, table, part, keys, display, stage_keys[rows], stage_text[rows],
+                                amount[rows], amount_base[rows], currency[rows], superseded_by[rows], targets)
+        counted = reason == ""
+        points = stage_keys[rows].map(table.points_by_stage_key).astype(float).where(counted, 0.0).fillna(0.0)
+        shown = stage_keys[rows].map(table.stage_display_by_key).fillna(stage_text[rows])
+        out.loc[rows, ["kind", "rep", "team", "stage_or_type", "reason"]] = pd.DataFrame(
+            {"kind": table.kind, "rep": display, "team": team, "stage_or_type": shown, "reason": reason})
+        out.loc[rows, "points"] = points
+        out.loc[rows, "counted"] = counted
+    unscored = out["kind"] == "opportunity"
+    out.loc[unscored, "reason"] = _apply(
+        [(superseded_by[unscored] != "", superseded_by[unscored]),
+         (type_keys[unscored] == "", "no opportunity type"),
+         (True, out.loc[unscored, "reason"])], out.index[unscored])
+    return out
+
+
+def _newest_wins(opps: pd.DataFrame, ids: pd.Series) -> pd.Series:
+    """Per opportunity id the row of the newest export wins; the others say which row replaced them."""
+    order = opps.assign(_id=ids).sort_values(["export_time", "file_order", "line"],
+                                               ascending=[False, False, True], kind="stable")
+    with_id = order[order["_id"] != ""]
+    winner = with_id.drop_duplicates("_id", keep="first")
+    where = winner.set_index("_id")["file"] + ":" + winner.set_index("_id")["line"].astype(str)
+    is_winner = pd.Series(False, index=opps.index)
+    is_winner[winner.index] = True
+    loses = (ids != "") & ~is_winner
+    replaced = "replaced by the newer row " + ids[loses].map(where)
+    return pd.Series("", index=opps.index, dtype=object).where(~loses, replaced)
+
+
+def _table_reasons(rules: Rules, table: ScoringTable, part: pd.DataFrame, keys: pd.Series,
+                   display: pd.Series, stage_keys: pd.Series, stage_text: pd.Series, amount: pd.Series,
+                   amount_base: pd.Series, currency: pd.Series, superseded: pd.Series,
+                   targets: TargetAccounts) -> pd.Series:
+    roster_keys = set(_Roster(rules).display)
+    blank = pd.Series("", index=part.index, dtype=object)
+    credit_header = rules.columns["opportunities"][table.credit][0]
+    reasons = [(superseded != "", superseded), (keys == "", f"no {credit_header} named")]
+    reasons += _window_reasons(rules, part["created_day"], part["created_day"].isna()
+                               & (part["created"].str.strip() != ""), "created")
+    reasons.append((~keys.isin(roster_keys), display + " is not on the roster"))
+    if table.target_accounts_only:
+        is_target = targets.contains(keys, part.get("account_id", blank), part.get("account", blank))
+        account = clean_display(part.get("account", blank))
+        reasons.append((~is_target, account.where(account != "", "the account") + " is not a target account of " + display))
+    if "amount" in part:
+        bad_amount = amount.isna() & (part["amount"].str.strip() != "")
+        reasons.append((bad_amount, "amount '" + clean_display(part["amount"]) + "' is not an amount"))
+        reasons.append((amount_base.isna() & amount.notna(),
+                        "amount in " + currency + f", no rate to {rules.input.currency} in [input] rates"))
+    if table.min_amount is not None:
+        minimum = f"{table.min_amount:,.0f}" if table.min_amount.is_integer() else f"{table.min_amount:,.2f}"
+        reasons.append((amount.isna(), "no amount"))
+        reasons.append((~(amount_base > table.min_amount),
+                        "amount " + amount_base.map(lambda v: f"{v:,.2f}") + f" is not over {minimum}"))
+    reasons.append((stage_keys == "", "no stage"))
+    reasons.append((~stage_keys.isin(table.points_by_stage_key.keys()),
+                    "stage '" + stage_text + "' has no points"))
+    return _apply(reasons, part.index)
+
+
+def _activity_rows(rules: Rules, frames: list[pd.DataFrame], targets: TargetAccounts) -> pd.DataFrame:
+    if not frames:
+        return pd.DataFrame()
+    acts = pd.concat(frames, ignore_index=True)
+    roster = _Roster(rules)
+    q = rules.qualification
+    blank = pd.Series("", index=acts.index, dtype=object)
+    ids = acts["id"].str.strip() if "id" in acts else blank
+    keys, display, team = roster.people(acts["assigned"])
+    type_keys = match_keys(acts["type"])
+    type_text = clean_display(acts["type"])
+    duplicate_of = _duplicates(acts, ids)
+    reasons = [(duplicate_of != "", duplicate_of)]
+    reasons += _window_reasons(rules, acts["date_day"], acts["date_day"].isna()
+                               & (acts["date"].str.strip() != ""), "activity")
+    reasons.append((keys == "", "no one assigned"))
+    reasons.append((~keys.isin(roster.display.keys()), display + " is not on the roster"))
+    reasons.append((type_keys == "", "no activity type"))
+    reasons.append((~type_keys.isin({match_key(t) for t in q.activity_types}),
+                    "type '" + type_text + "' does not count"))
+    account = clean_display(acts.get("account", blank))
+    if q.target_accounts_only:
+        is_target = targets.contains(keys, acts.get("account_id", blank), acts.get("account", blank))
+        reasons.append((~is_target, account.where(account != "", "the account")
+                        + " is not a target account of " + display))
+    reason = _apply(reasons, acts.index)
+    counted = reason == ""
+    return pd.DataFrame({"kind": "activity", "record_id": ids, "rep": display, "team": team,
+                         "stage_or_type": type_text, "points": 0.0, "counted": counted, "reason": reason,
+                         "file": acts["file"], "line": acts["line"], "account": account,
+                         "date": acts["date_day"], "amount": np.nan,
+                         "is_call": counted & type_keys.isin({match_key(t) for t in q.call_types})})
+
+
+def _duplicates(acts: pd.DataFrame, ids: pd.Series) -> pd.Series:
+    """Same Activity ID counts once; without an id, a row repeated in a different file counts once."""
+    where = acts["file"] + ":" + acts["line"].astype(str)
+    result = pd.Series("", index=acts.index, dtype=object)
+    has_id = ids != ""
+    if has_id.any():
+        first = where[has_id].groupby(ids[has_id], sort=False).transform("first")
+        repeat = first[first != where[has_id]]
+        result[repeat.index] = "same Activity ID as " + repeat
+    if (~has_id).any():
+        plain = acts[~has_id]
+        signature = pd.Series("", index=plain.index, dtype=object)
+        for column in ("assigned", "type", "date", "account_id", "account", "subject"):
+            if column in plain:
+                signature = signature + "\x1f" + plain[column].astype(str)
+        first_file = plain["file_order"].groupby(signature, sort=False).transform("min")
+        first_where = where[~has_id].groupby(signature, sort=False).transform("first")
+        repeat = plain["file_order"] != first_file
+        result[repeat[repeat].index] = "same activity as " + first_where[repeat]
+    return result

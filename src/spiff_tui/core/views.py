@@ -1,0 +1,104 @@
+"""SPEC §5: every board is a group-by of the ledger; nothing here applies a rule."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from spiff_tui.core.rules import Rules
+
+VIEW_NAMES = ("reps", "activity", "teams", "stages", "ledger")
+
+
+def roster_frame(rules: Rules) -> pd.DataFrame:
+    rows = [(m, t.name, i) for i, (t, m) in enumerate((t, m) for t in rules.teams for m in t.members)]
+    return pd.DataFrame(rows, columns=["rep", "team", "roster_order"])
+
+
+def _competition_rank(points: pd.Series) -> pd.Series:
+    return points.round(9).rank(method="min", ascending=False).astype(int)
+
+
+def reps_view(rules: Rules, ledger: pd.DataFrame) -> pd.DataFrame:
+    counted = ledger[ledger["counted"] & ledger["kind"].isin(["new_business", "upsell"])]
+    points = counted.pivot_table(index="rep", columns="kind", values="points", aggfunc="sum",
+                                 fill_value=0.0, observed=True)
+    opportunities = counted.groupby("rep")["kind"].size()
+    closed_won = counted[counted["stage_or_type"].str.casefold() == "closed won"].groupby("rep").size()
+    board = (roster_frame(rules)
+             .assign(new_business_points=lambda d: d["rep"].map(points.get("new_business", {})).fillna(0.0),
+                     upsell_points=lambda d: d["rep"].map(points.get("upsell", {})).fillna(0.0))
+             .assign(total_points=lambda d: d["new_business_points"] + d["upsell_points"],
+                     opportunities=lambda d: d["rep"].map(opportunities).fillna(0).astype(int),
+                     closed_won=lambda d: d["rep"].map(closed_won).fillna(0).astype(int)))
+    board["rank"] = _competition_rank(board["total_points"])
+    columns = ["rank", "rep", "team", "new_business_points", "upsell_points", "total_points",
+               "opportunities", "closed_won"]
+    return board.sort_values(["rank", "rep"], kind="stable")[columns].reset_index(drop=True)
+
+
+def business_days_left(rules: Rules, as_of: dt.date) -> int:
+    """Business days from as_of (inclusive) to the end of the contest (inclusive)."""
+    first = max(as_of, rules.start)
+    if first > rules.end:
+        return 0
+    return int(np.busday_count(first, rules.end + dt.timedelta(days=1)))
+
+
+def activity_view(rules: Rules, ledger: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    q = rules.qualification
+    counted = ledger[ledger["counted"] & (ledger["kind"] == "activity")]
+    activities = counted.groupby("rep").size()
+    calls = counted.groupby("rep")["is_call"].sum()
+    days_left = business_days_left(rules, as_of)
+    board = (roster_frame(rules)
+             .assign(activities=lambda d: d["rep"].map(activities).fillna(0).astype(int),
+                     calls=lambda d: d["rep"].map(calls).fillna(0).astype(int))
+             .assign(activities_needed=lambda d: (q.min_activities - d["activities"]).clip(lower=0),
+                     calls_needed=lambda d: (q.min_calls - d["calls"]).clip(lower=0))
+             .assign(qualified=lambda d: (d["activities_needed"] == 0) & (d["calls_needed"] == 0),
+                     business_days_left=days_left))
+    per_day = np.ceil(board[["activities_needed", "calls_needed"]] / max(days_left, 1)).astype(int)
+    board["activities_per_day"] = per_day["activities_needed"]
+    board["calls_per_day"] = per_day["calls_needed"]
+    columns = ["rep", "team", "activities", "calls", "activities_needed", "calls_needed", "qualified",
+               "activities_per_day", "calls_per_day", "business_days_left"]
+    return board[columns]
+
+
+def teams_view(rules: Rules, reps: pd.DataFrame, activity: pd.DataFrame) -> pd.DataFrame:
+    qualified = activity.set_index("rep")["qualified"]
+    by_rep = reps.set_index("rep")
+    rows = []
+    for order, team in enumerate(rules.teams):
+        members = list(team.members)
+        rows.append({
+            "team": team.name,
+            "members": "; ".join(members),
+            "new_business_points": float(by_rep.loc[members, "new_business_points"].sum()),
+            "upsell_points": float(by_rep.loc[members, "upsell_points"].sum()),
+            "total_points": float(by_rep.loc[members, "total_points"].sum()),
+            "eligible": bool(qualified.loc[members].all()),
+            "qualified_members": int(qualified.loc[members].sum()),
+            "team_order": order,
+        })
+    board = pd.DataFrame(rows)
+    board["rank"] = _competition_rank(board["total_points"])
+    columns = ["rank", "team", "members", "new_business_points", "upsell_points", "total_points",
+               "eligible", "qualified_members"]
+    return board.sort_values(["rank", "team"], kind="stable")[columns].reset_index(drop=True)
+
+
+def stages_view(ledger: pd.DataFrame) -> pd.DataFrame:
+    counted = ledger[ledger["counted"] & ledger["kind"].isin(["new_business", "upsell"])]
+    return (counted.groupby(["rep", "kind", "stage_or_type"], as_index=False, observed=True)
+            .agg(opportunities=("points", "size"), points=("points", "sum"))
+            .rename(columns={"stage_or_type": "stage"})
+            .sort_values(["rep", "kind", "stage"], kind="stable")
+            .reset_index(drop=True))
+
+
+def ledger_view(ledger: pd.DataFrame) -> pd.DataFrame:
+    return ledger.assign(date=ledger["date"].dt.strftime("%Y-%m-%d").fillna(""))
