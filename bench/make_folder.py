@@ -127,12 +127,15 @@ def text(value: str) -> pa.Scalar:
     return pa.scalar(value, type=pa.large_string())
 
 
-def csv_field(values: pa.Array, quote_all: bool) -> pa.Array:
+def csv_field(values: np.ndarray, quote_all: bool) -> pa.Array:
+    """One column as CSV text; quoting is worked out once per distinct value."""
+    encoded = pa.array(values, type=pa.large_string()).dictionary_encode()
+    distinct = encoded.dictionary
     quote = text('"')
-    quoted = pc.binary_join_element_wise(quote, pc.replace_substring(values, '"', '""'), quote, text(""))
-    if quote_all:
-        return quoted
-    return pc.if_else(pc.match_substring_regex(values, '[,"\r\n]'), quoted, values)
+    quoted = pc.binary_join_element_wise(quote, pc.replace_substring(distinct, '"', '""'), quote, text(""))
+    if not quote_all:
+        quoted = pc.if_else(pc.match_substring_regex(distinct, '[,"\r\n]'), quoted, distinct)
+    return pc.take(quoted, encoded.indices)
 
 
 def write_csv(path: Path, columns: dict[str, np.ndarray], *, quote_all: bool, crlf: bool, bom: bool,
@@ -143,7 +146,7 @@ def write_csv(path: Path, columns: dict[str, np.ndarray], *, quote_all: bool, cr
     every string even in its "needed" style, so neither gives the unquoted files.
     """
     eol = "\r\n" if crlf else "\n"
-    fields = [csv_field(pa.array(values, type=pa.large_string()), quote_all) for values in columns.values()]
+    fields = [csv_field(values, quote_all) for values in columns.values()]
     lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*fields, text(",")), text(""), text(eol))
     header = ",".join(f'"{name}"' if quote_all else name for name in columns) + eol
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]

@@ -72,7 +72,8 @@ RULES = tomllib.loads((ROOT / "rules.toml").read_text(encoding="utf-8"))
 rng = random.Random(20260401)
 
 ROSTER = [m for team in RULES["teams"] for m in team["members"]]
-TEAMMATE = {m: next(x for x in t["members"] if x != m) for t in RULES["teams"] for m in t["members"]}
+TEAMMATE = {m: next(x for x in t["members"] if x != m)
+            for t in RULES["teams"] for m in t["members"]}
 CSMS, ADRS = ["Priya Shah", "Tom Becker"], ["Sam Lee", "Rita Gomez"]
 D = dt.date
 STAGES = {"P": "Prospecting", "D": "Discovery", "M": "Demo", "R": "Proposal", "N": "Negotiation",
@@ -132,8 +133,18 @@ def norm(text):
 
 
 # ---------------------------------------------------------------- accounts
-WORD1 = ["Acme", "Apex", "Atlas", "Beacon", "Birch", "Blue", "Bright", "Cedar", "Cobalt", "Copper", "Crest", "Delta", "Echo", "Ember", "Falcon", "Fern", "Granite", "Harbor", "Helix", "Horizon", "Iron", "Juniper", "Keystone", "Lakeside", "Lumen", "Maple", "Meridian", "Nimbus", "Oak", "Orbit", "Pine", "Quartz", "Redwood", "Ridge", "Silver", "Summit", "Terra", "Union", "Vertex", "Willow"]
-WORD2 = ["Analytics", "Bank", "Bio", "Brands", "Capital", "Clinics", "Foods", "Freight", "Health", "Industries", "Labs", "Logistics", "Media", "Metals", "Partners", "Retail", "Robotics", "Systems", "Telecom", "Textiles"]
+WORD1 = [
+    "Acme", "Apex", "Atlas", "Beacon", "Birch", "Blue", "Bright", "Cedar", "Cobalt", "Copper",
+    "Crest", "Delta", "Echo", "Ember", "Falcon", "Fern", "Granite", "Harbor", "Helix",
+    "Horizon", "Iron", "Juniper", "Keystone", "Lakeside", "Lumen", "Maple", "Meridian",
+    "Nimbus", "Oak", "Orbit", "Pine", "Quartz", "Redwood", "Ridge", "Silver", "Summit", "Terra",
+    "Union", "Vertex", "Willow",
+]
+WORD2 = [
+    "Analytics", "Bank", "Bio", "Brands", "Capital", "Clinics", "Foods", "Freight", "Health",
+    "Industries", "Labs", "Logistics", "Media", "Metals", "Partners", "Retail", "Robotics",
+    "Systems", "Telecom", "Textiles",
+]
 SPECIAL_NAMES = ["Café Müller GmbH", "Smith, Barney & Co.", "Zürich Re Holdings",
                  "O'Brien \"Quick\" Print"]
 _names = iter(SPECIAL_NAMES + rng.sample([f"{a} {b}" for a in WORD1 for b in WORD2], 400))
@@ -393,7 +404,8 @@ def expected_boards(rules, accounts, old_opps, new_opps, activity_files):
     def sums(members):
         nb = sum(points[m]["new_business"] for m in members)
         up = sum(points[m]["upsell"] for m in members)
-        return {"new_business_points": num(nb), "upsell_points": num(up), "total_points": num(nb + up)}
+        return {"new_business_points": num(nb), "upsell_points": num(up),
+                "total_points": num(nb + up)}
 
     reps = ranked([{"rep": m, "team": team_of[m], **sums([m]),
                     "opportunities": points[m]["opportunities"]} for m in roster.values()], "rep")
@@ -486,7 +498,8 @@ def main():
     DATA.mkdir(exist_ok=True)
     for old in [*DATA.glob("*.csv"), *DATA.glob("*.xlsx")]:
         old.unlink()
-    at, opp_report, act_report = dt.datetime, "April Spiff - Opportunities", "Prospecting Activities"
+    at = dt.datetime
+    opp_report, act_report = "April Spiff - Opportunities", "Prospecting Activities"
     write_csv("accounts.csv", ACC_H, accounts, "Accounts by Owner - Spiff Targets",
               "4/1/2026 8:02 AM", at(2026, 4, 1, 8, 2))
     write_csv("opportunities_2026-04-30.csv", OPP_H, new_opps, opp_report, "4/30/2026 6:05 PM",

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from spiff_tui.core.problems import ERROR, Problem
 from spiff_tui.core.reader import FileResult, read_export
 from spiff_tui.core.rules import Rules
 
@@ -36,10 +37,14 @@ class FolderReader:
     """Reads a folder's exports, keeping each file's result while its size and mtime are unchanged.
 
     The cache is keyed by the rules' reading settings too, since column maps change what a file is.
+    With keep_last_good (the live board), a file that read cleanly before and now has errors —
+    half-written, truncated, garbage — is scored from its last good version until it is fixed.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, keep_last_good: bool = False) -> None:
         self._cache: dict[Path, tuple[FileStamp, object, FileResult]] = {}
+        self._last_good: dict[Path, FileResult] = {}
+        self._keep_last_good = keep_last_good
         self._lock = threading.Lock()
 
     def read(self, folder: Path, rules: Rules) -> list[FileResult]:
@@ -57,12 +62,32 @@ class FolderReader:
                 if cached and cached[0] == stamp and cached[1] == settings:
                     results.append(cached[2])
                     continue
-                result = read_export(path, rules)
+                result = self._prefer_last_good(path, read_export(path, rules))
                 self._cache[path] = (stamp, settings, result)
                 results.append(result)
             for gone in set(self._cache) - set(paths):
                 del self._cache[gone]
+                self._last_good.pop(gone, None)
         return results
+
+    def _prefer_last_good(self, path: Path, result: FileResult) -> FileResult:
+        if not self._keep_last_good:
+            return result
+        errors = [p for p in result.problems if p.severity == ERROR]
+        if not errors:
+            self._last_good[path] = result
+            return result
+        good = self._last_good.get(path)
+        if good is None:
+            return result
+        kept = Problem(result.name, errors[0].line, errors[0].column,
+                       f"{errors[0].message} — its last good version is scored until it is fixed", ERROR)
+        return replace(good, problems=good.problems + (kept,))
+
+    def forget(self) -> None:
+        """Drop cached results, so the next read reads every file again."""
+        with self._lock:
+            self._cache.clear()
 
 
 def _reading_settings(rules: Rules) -> object:
