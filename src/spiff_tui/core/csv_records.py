@@ -59,7 +59,9 @@ def read_records(text: str) -> Records:
     if rows and _ends_inside_quote(text):
         unterminated = lines[-1]
     counts = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
-    cells = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame()
+    width = int(counts.max()) if len(counts) else 0
+    padded = [row + [None] * (width - len(row)) if len(row) < width else row for row in rows]
+    cells = pd.DataFrame(padded, dtype=object) if rows else pd.DataFrame()
     return Records(cells, np.asarray(lines, dtype=np.int64), counts, delimiter, unterminated)
 
 

@@ -75,7 +75,8 @@ def read_sheets(path: Path) -> list[tuple[str, Records]]:
                     rows.append([cell_text(v) for v in row])
                     lines.append(number)
             counts = np.fromiter((len(_trimmed(r)) for r in rows), dtype=np.int64, count=len(rows))
-            cells = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame()
+            width = max((len(r) for r in rows), default=0)
+            cells = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
             sheets.append((sheet.title, Records(cells, np.asarray(lines, dtype=np.int64), counts, "xlsx")))
     except Exception as exc:
         raise BadWorkbook(f"workbook damaged while reading ({type(exc).__name__}: {exc})")
