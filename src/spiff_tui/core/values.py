@@ -33,6 +33,9 @@ def parse_dates(values: pd.Series, day_first: bool) -> tuple[pd.Series, pd.Serie
     configured but would read in the other day/month order — the sign of a wrong day_first.
     """
     uniques, codes = _uniques(values)
+    if uniques.empty:
+        nothing = pd.Series(False, index=values.index)
+        return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]"), nothing, nothing.copy()
     iso = uniques.str.extract(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
     numeric = uniques.str.extract(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?:[ T,].*)?$")
     serial = pd.to_numeric(uniques.str.extract(r"^(\d{5}(?:\.\d+)?)$")[0], errors="coerce")
@@ -74,12 +77,16 @@ def parse_amounts(values: pd.Series, decimal: str) -> tuple[pd.Series, pd.Series
     1.2E+05, and decimal commas when decimal=",". NaN and infinity are invalid.
     """
     uniques, codes = _uniques(values)
+    if uniques.empty:
+        return (pd.Series(np.nan, index=values.index), pd.Series("", index=values.index, dtype=object),
+                pd.Series(False, index=values.index))
     text = uniques.str.replace("\u00a0", " ", regex=False).str.replace("\u202f", " ", regex=False)
     negative = text.str.match(r"^\(.*\)$") | text.str.match(r"^-") | text.str.match(r".*-$")
     text = text.str.replace(r"^\((.*)\)$", r"\1", regex=True).str.strip("- ")
-    code = text.str.extract(r"^([A-Za-z]{3})\s*|\s*([A-Za-z]{3})$").bfill(axis=1)[0].str.upper()
+    code = (text.str.extract(r"^([A-Za-z]{3})\s*|\s*([A-Za-z]{3})$").astype("string")
+            .bfill(axis=1)[0].str.upper())
     text = text.str.replace(r"^[A-Za-z]{3}\s*|\s*[A-Za-z]{3}$", "", regex=True)
-    symbol = text.str.extract(r"^([$€£¥])")[0].map(CURRENCY_SYMBOLS)
+    symbol = text.str.extract(r"^([$€£¥])")[0].astype("string").map(CURRENCY_SYMBOLS)
     text = text.str.replace(r"^[$€£¥]\s*", "", regex=True).str.strip("- ")
     thousands, point = (r"[.\s']", ",") if decimal == "," else (r"[,\s']", r"\.")
     grouped = rf"(\d{{1,3}}({thousands}\d{{3}})+|\d+)({point}\d*)?([eE][+-]?\d+)?|{point}\d+"

@@ -1,0 +1,231 @@
+"""SPEC §4, one rule at a time, on small hand-built contests."""
+
+from __future__ import annotations
+
+import os
+
+from contest import (ACCOUNTS, ACTS_HEADER, OPPS_HEADER, act, csv_text, ledger_row, make_contest, opp,
+                     row_of, salesforce_footer, score_dir, write)
+
+
+def test_created_dates_count_by_calendar_day_with_both_ends_inclusive(tmp_path):
+    folder = make_contest(tmp_path, opps=[
+        opp("before", "Ava Patel", "Demo", created="3/31/2026"),
+        opp("first", "Ava Patel", "Demo", created="4/1/2026 00:01"),
+        opp("last", "Ava Patel", "Demo", created="2026-04-30 23:59"),
+        opp("after", "Ava Patel", "Demo", created="5/1/2026"),
+    ])
+    snapshot = score_dir(folder)
+    assert [ledger_row(snapshot, i)["counted"] for i in ("before", "first", "last", "after")] == [
+        False, True, True, False]
+    assert ledger_row(snapshot, "before")["reason"] == "created 2026-03-31, before the contest"
+    assert ledger_row(snapshot, "after")["reason"] == "created 2026-05-01, after the contest"
+    assert row_of(snapshot, "reps", "rep", "Ava Patel")["new_business_points"] == 4  # 2 demos x 2
+
+
+def test_new_business_needs_the_owners_own_target_account(tmp_path):
+    folder = make_contest(tmp_path, opps=[
+        opp("own", "Ava Patel", "Demo", account=("A1", "Acme")),
+        opp("others", "Ava Patel", "Demo", account=("B1", "Bolt")),
+        opp("untargeted", "Di Lee", "Demo", account=("D1", "Dune")),
+    ])
+    snapshot = score_dir(folder)
+    assert ledger_row(snapshot, "own")["counted"]
+    assert ledger_row(snapshot, "others")["reason"] == "Bolt is not a target account of Ava Patel"
+    assert ledger_row(snapshot, "untargeted")["reason"] == "Dune is not a target account of Di Lee"
+
+
+def test_account_joins_by_id_when_both_sides_have_one_else_by_name(tmp_path):
+    folder = make_contest(tmp_path, opps=[
+        opp("renamed", "Ava Patel", "Demo", account=("A1", "Acme (EMEA)")),   # id joins despite the name
+        opp("no-id", "Ava Patel", "Demo", account=("", "  ACME ")),           # name joins, any case/space
+        opp("wrong-id", "Ava Patel", "Demo", account=("B1", "Acme")),         # id wins: Bolt is Ben's
+    ])
+    snapshot = score_dir(folder)
+    assert ledger_row(snapshot, "renamed")["counted"]
+    assert ledger_row(snapshot, "no-id")["counted"]
+    assert not ledger_row(snapshot, "wrong-id")["counted"]
+
+
+def test_upsell_credits_the_account_executive_and_needs_more_than_the_minimum(tmp_path):
+    folder = make_contest(tmp_path, opps=[
+        opp("at-min", "Csm Person", "Closed Won", type_="Upsell", ae="Ben Ortiz", amount="$5,000.00"),
+        opp("over", "Csm Person", "Closed Won", type_="Upsell", ae="Ben Ortiz", amount="5000.01",
+            account=("D1", "Dune")),
+        opp("blank", "Csm Person", "Demo", type_="Upsell", ae="Ben Ortiz", amount=""),
+    ])
+    snapshot = score_dir(folder)
+    assert ledger_row(snapshot, "at-min")["reason"] == "amount 5,000.00 is not over 5,000"
+    over = ledger_row(snapshot, "over")
+    assert over["counted"] and over["rep"] == "Ben Ortiz" and over["points"] == 3
+    assert ledger_row(snapshot, "blank")["reason"] == "no amount"
+    ben = row_of(snapshot, "reps", "rep", "Ben Ortiz")
+    assert (ben["upsell_points"], ben["new_business_points"], ben["opportunities"]) == (3, 0, 1)
+
+
+def test_stage_without_points_does_not_count_but_closed_lost_does(tmp_path):
+    folder = make_contest(tmp_path, opps=[
+        opp("verbal", "Ava Patel", "Verbal"),
+        opp("lost", "Ava Patel", "Closed Lost"),
+        opp("won", "Ava Patel", "Closed Won"),
+    ])
+    snapshot = score_dir(folder)
+    assert ledger_row(snapshot, "verbal")["reason"] == "stage 'Verbal' has no points"
+    assert ledger_row(snapshot, "lost")["counted"] and ledger_row(snapshot, "lost")["points"] == 0
+    ava = row_of(snapshot, "reps", "rep", "Ava Patel")
+    assert (ava["total_points"], ava["opportunities"]) == (4, 2)
+    stages = snapshot.view("stages")
+    assert sorted(stages["stage"]) == ["Closed Lost", "Closed Won"]
+
+
+def test_owner_off_the_roster_and_types_in_no_table_do_not_score(tmp_path):
+    folder = make_contest(tmp_path, opps=[
+        opp("adr", "Sam Adr", "Demo"),
+        opp("renewal", "Ava Patel", "Closed Won", type_="Renewal"),
+    ])
+    snapshot = score_dir(folder)
+    assert ledger_row(snapshot, "adr")["reason"] == "Sam Adr is not on the roster"
+    renewal = ledger_row(snapshot, "renewal")
+    assert renewal["reason"] == "type 'Renewal' is not scored" and renewal["kind"] == "opportunity"
+
+
+def test_names_stages_and_types_match_ignoring_case_spaces_and_nbsp(tmp_path):
+    folder = make_contest(tmp_path, opps=[
+        opp("1", "ava  PATEL ", "closed\u00a0won", type_=" new business"),
+        opp("2", "Ava\u200bPatel", "Demo"),  # zero-width space inside: a different spelling of no one
+    ])
+    snapshot = score_dir(folder)
+    first = ledger_row(snapshot, "1")
+    assert first["counted"] and first["rep"] == "Ava Patel" and first["stage_or_type"] == "Closed Won"
+    assert first["points"] == 4
+
+
+def test_activities_count_on_own_target_accounts_in_the_contest_and_calls_are_a_subset(tmp_path):
+    folder = make_contest(tmp_path, acts=[
+        act("1", "Ava Patel", "Call"),
+        act("2", "Ava Patel", "call "),
+        act("3", "Ava Patel", "Email"),
+        act("4", "Ava Patel", "Meeting"),
+        act("5", "Ava Patel", "Call", account=("B1", "Bolt")),
+        act("6", "Ava Patel", "Call", date="3/31/2026"),
+        act("7", "Sam Adr", "Call"),
+    ])
+    snapshot = score_dir(folder)
+    ava = row_of(snapshot, "activity", "rep", "Ava Patel")
+    assert (ava["activities"], ava["calls"], ava["qualified"]) == (3, 2, True)
+    assert ledger_row(snapshot, "4")["reason"] == "type 'Meeting' does not count"
+    assert ledger_row(snapshot, "5")["reason"] == "Bolt is not a target account of Ava Patel"
+    assert ledger_row(snapshot, "6")["reason"] == "activity 2026-03-31, before the contest"
+    assert ledger_row(snapshot, "7")["reason"] == "Sam Adr is not on the roster"
+
+
+def test_qualification_gates_are_inclusive_and_needed_is_never_negative(tmp_path):
+    acts = [act(f"a{i}", "Ava Patel", "Call") for i in range(5)]          # 5 acts, 5 calls
+    acts += [act(f"b{i}", "Ben Ortiz", "Email", account=("B1", "Bolt")) for i in range(3)]
+    acts += [act("b-call", "Ben Ortiz", "Call", account=("B1", "Bolt"))]  # 4 acts, 1 call
+    folder = make_contest(tmp_path, acts=acts)
+    snapshot = score_dir(folder)
+    ava = row_of(snapshot, "activity", "rep", "Ava Patel")
+    ben = row_of(snapshot, "activity", "rep", "Ben Ortiz")
+    assert (ava["activities_needed"], ava["calls_needed"], ava["qualified"]) == (0, 0, True)
+    assert (ben["activities"], ben["calls"], ben["calls_needed"], ben["qualified"]) == (4, 1, 1, False)
+    red = row_of(snapshot, "teams", "team", "Red")
+    assert red["eligible"] is False or red["eligible"] == False  # noqa: E712 - numpy bool
+
+
+def test_team_eligible_only_when_every_member_qualifies(tmp_path):
+    acts = [act(f"a{i}", "Ava Patel", "Call") for i in range(3)]
+    acts += [act(f"b{i}", "Ben Ortiz", "Call", account=("B1", "Bolt")) for i in range(3)]
+    acts += [act(f"c{i}", "Cy Young", "Call", account=("C1", "Core")) for i in range(3)]
+    snapshot = score_dir(make_contest(tmp_path, acts=acts))
+    assert bool(row_of(snapshot, "teams", "team", "Red")["eligible"]) is True
+    assert bool(row_of(snapshot, "teams", "team", "Blue")["eligible"]) is False  # Di logged nothing
+
+
+def test_competition_ranks_and_every_roster_member_present(tmp_path):
+    folder = make_contest(tmp_path, opps=[
+        opp("a", "Ava Patel", "Closed Won"),                                   # Ava 4
+        opp("b", "Ben Ortiz", "Demo", account=("B1", "Bolt")),                 # Ben 2
+        opp("c", "Cy Young", "Demo", account=("C1", "Core")),                  # Cy 2
+    ])
+    snapshot = score_dir(folder)
+    reps = snapshot.view("reps")
+    assert list(zip(reps["rank"], reps["rep"])) == [(1, "Ava Patel"), (2, "Ben Ortiz"), (2, "Cy Young"),
+                                                    (4, "Di Lee")]
+    assert row_of(snapshot, "reps", "rep", "Di Lee")["total_points"] == 0
+    teams = snapshot.view("teams")
+    assert list(zip(teams["rank"], teams["team"], teams["total_points"])) == [(1, "Red", 6), (2, "Blue", 2)]
+    assert list(teams["members"]) == ["Ava Patel; Ben Ortiz", "Cy Young; Di Lee"]
+
+
+def test_tied_teams_share_a_rank_and_are_listed_by_name(tmp_path):
+    folder = make_contest(tmp_path, opps=[
+        opp("a", "Ava Patel", "Demo"),
+        opp("c", "Cy Young", "Demo", account=("C1", "Core")),
+    ])
+    teams = score_dir(folder).view("teams")
+    assert list(zip(teams["rank"], teams["team"])) == [(1, "Blue"), (1, "Red")]
+
+
+def test_newest_snapshot_wins_by_footer_time_even_against_file_times(tmp_path):
+    folder = make_contest(tmp_path)
+    older = write(folder, "opps_old.csv", csv_text(OPPS_HEADER, [opp("X", "Ava Patel", "Closed Won")],
+                                                   footer=salesforce_footer("4/10/2026 9:00 AM")))
+    newer = write(folder, "opps_new.csv", csv_text(OPPS_HEADER, [opp("X", "Ava Patel", "Demo")],
+                                                   footer=salesforce_footer("4/20/2026 9:00 AM")))
+    os.utime(older, (2_000_000_000, 2_000_000_000))   # the older export has the newer file time
+    os.utime(newer, (1_000_000_000, 1_000_000_000))
+    snapshot = score_dir(folder)
+    assert row_of(snapshot, "reps", "rep", "Ava Patel")["total_points"] == 2
+    ledger = snapshot.ledger
+    replaced = ledger[(ledger["record_id"] == "X") & ~ledger["counted"]]
+    assert list(replaced["file"]) == ["opps_old.csv"]
+    assert replaced["reason"].iloc[0].startswith("replaced by the newer row opps_new.csv:2")
+
+
+def test_without_footers_the_newest_file_time_wins(tmp_path):
+    folder = make_contest(tmp_path)
+    first = write(folder, "a.csv", csv_text(OPPS_HEADER, [opp("X", "Ava Patel", "Closed Won")]))
+    second = write(folder, "b.csv", csv_text(OPPS_HEADER, [opp("X", "Ava Patel", "Demo")]))
+    os.utime(first, (2_000_000_000, 2_000_000_000))
+    os.utime(second, (1_000_000_000, 1_000_000_000))
+    assert row_of(score_dir(folder), "reps", "rep", "Ava Patel")["total_points"] == 4
+
+
+def test_activities_with_the_same_id_count_once_across_overlapping_files(tmp_path):
+    folder = make_contest(tmp_path)
+    write(folder, "acts1.csv", csv_text(ACTS_HEADER, [act("1", "Ava Patel", "Call"), act("2", "Ava Patel", "Call")]))
+    write(folder, "acts2.csv", csv_text(ACTS_HEADER, [act("2", "Ava Patel", "Call"), act("3", "Ava Patel", "Call")]))
+    snapshot = score_dir(folder)
+    assert row_of(snapshot, "activity", "rep", "Ava Patel")["calls"] == 3
+    duplicate = snapshot.ledger[(snapshot.ledger["file"] == "acts2.csv") & (snapshot.ledger["record_id"] == "2")]
+    assert duplicate["reason"].iloc[0] == "same Activity ID as acts1.csv:3"
+
+
+def test_without_ids_identical_rows_count_once_across_files_but_twice_within_one(tmp_path):
+    folder = make_contest(tmp_path)
+    header = ACTS_HEADER[1:]
+    call = act("", "Ava Patel", "Call")[1:]
+    email = act("", "Ava Patel", "Email")[1:]
+    write(folder, "acts1.csv", csv_text(header, [call, call]))          # two identical calls: both count
+    write(folder, "acts2.csv", csv_text(header, [call, call, email]))   # the overlap repeats them
+    ava = row_of(score_dir(folder), "activity", "rep", "Ava Patel")
+    assert (ava["activities"], ava["calls"]) == (3, 2)
+
+
+def test_newest_accounts_export_decides_the_target_flag(tmp_path):
+    folder = make_contest(tmp_path, opps=[opp("1", "Ava Patel", "Demo")])
+    newer = [["A1", "Acme", "Ava Patel", "No"]] + ACCOUNTS[1:]
+    write(folder, "accounts_new.csv", csv_text(["Account ID", "Account Name", "Account Owner", "Target Account"],
+                                               newer, footer=salesforce_footer("4/20/2026 9:00 AM")))
+    write(folder, "accounts.csv", csv_text(["Account ID", "Account Name", "Account Owner", "Target Account"],
+                                           ACCOUNTS, footer=salesforce_footer("4/1/2026 9:00 AM")))
+    assert not ledger_row(score_dir(folder), "1")["counted"]
+
+
+def test_every_ledger_row_names_its_file_and_line(tmp_path):
+    folder = make_contest(tmp_path, opps=[opp("1", "Ava Patel", "Demo"), opp("2", "Ben Ortiz", "Demo")],
+                          acts=[act("9", "Ava Patel", "Call")])
+    ledger = score_dir(folder).ledger
+    assert sorted(zip(ledger["file"], ledger["line"], ledger["record_id"])) == [
+        ("activities.csv", 2, "9"), ("opportunities.csv", 2, "1"), ("opportunities.csv", 3, "2")]
