@@ -1,0 +1,187 @@
+"""The command line through main([...]): each command, each exit code, stdout for data, stderr for the rest."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+
+from contest import ACTS_HEADER, OPPS_HEADER, RULES, act, csv_text, make_contest, opp, write
+from spiff_tui.cli import main
+from spiff_tui.core.rules import load_rules
+
+REPO = Path(__file__).parents[2]
+
+
+def contest(tmp_path: Path) -> Path:
+    return make_contest(tmp_path / "data", opps=[opp("1", "Ava Patel", "Closed Won"),
+                                                 opp("2", "Cy Young", "Demo", account=("C1", "Core"))],
+                        acts=[act("a", "Ava Patel", "Call")])
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+def test_check_reports_each_file_and_the_boards(tmp_path, capsys):
+    data = contest(tmp_path)
+    code, out, err = run(capsys, "check", str(data), "--as-of", "2026-04-15")
+    assert code == 0
+    for name in ("accounts.csv", "opportunities.csv", "activities.csv"):
+        assert name in out
+    assert "REPS" in out and "TEAMS" in out and "ACTIVITY" in out
+    assert "Ava Patel" in out
+
+
+def test_check_exits_1_and_names_the_bad_line(tmp_path, capsys):
+    data = contest(tmp_path)
+    write(data, "activities.csv", csv_text(ACTS_HEADER, [act("a", "Ava Patel", "Call")]) + "b,Ava Patel,Call\n")
+    code, out, err = run(capsys, "check", str(data))
+    assert code == 1
+    assert "activities.csv:3:" in out and "row has 3 cells but the header has 6" in out
+
+
+def test_bad_rules_exit_2_with_one_line(tmp_path, capsys):
+    data = contest(tmp_path)
+    write(data, "rules.toml", RULES.replace("end = 2026-04-30", "end = 2026-01-01"))
+    code, out, err = run(capsys, "check", str(data))
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "rules.toml" in err
+
+
+def test_missing_folder_and_bad_usage_exit_2(tmp_path, capsys):
+    assert run(capsys, "check", str(tmp_path / "missing"))[0] == 2
+    assert run(capsys, "export", str(tmp_path), "--view", "nonsense")[0] == 2
+    assert run(capsys, "check", str(tmp_path), "--as-of", "yesterday")[0] == 2
+
+
+def test_export_json_has_typed_values(tmp_path, capsys):
+    data = contest(tmp_path)
+    code, out, err = run(capsys, "export", str(data), "--view", "teams", "--format", "json")
+    assert code == 0
+    teams = json.loads(out)
+    assert [(t["rank"], t["team"], t["total_points"], t["eligible"]) for t in teams] == [
+        (1, "Red", 4, False), (2, "Blue", 2, False)]
+    assert teams[0]["members"] == "Ava Patel; Ben Ortiz"
+
+
+def test_export_csv_md_and_rules_option(tmp_path, capsys):
+    data = contest(tmp_path)
+    rules = tmp_path / "elsewhere.toml"
+    rules.write_text(RULES.replace('"Closed Won" = 4', '"Closed Won" = 10'))
+    code, out, _ = run(capsys, "export", str(data), "--view", "reps", "--format", "csv", "--rules", str(rules))
+    assert code == 0
+    assert out.splitlines()[0].startswith("rank,rep,team,new_business_points,upsell_points,total_points")
+    assert out.splitlines()[1].startswith("1,Ava Patel,Red,10,0,10,1")
+    code, out, _ = run(capsys, "export", str(data), "--view", "stages", "--format", "md")
+    assert out.splitlines()[0] == "| rep | kind | stage | opportunities | points |"
+
+
+def test_export_neutralises_formulas_and_escapes_markdown(tmp_path, capsys):
+    data = contest(tmp_path)
+    write(data, "opportunities.csv", csv_text(OPPS_HEADER, [
+        opp("=HYPERLINK(\"http://x\")", "Ava Patel", "Closed Won"),
+        opp("-2", "Ava Patel", "Demo"),
+        opp("3", "@SUM(A1)", "Demo"),
+        opp("4", "<b>&co</b>", "Demo"),
+    ]))
+    _, out, _ = run(capsys, "export", str(data), "--view", "ledger", "--format", "csv")
+    cells = [c for line in out.splitlines() for c in line.split(",")]
+    assert "'=HYPERLINK(\"\"http://x\"\")" in out
+    assert "'@SUM(A1)" in out
+    assert not any(c.startswith(("=", "@", "+")) for c in cells)
+    _, md, _ = run(capsys, "export", str(data), "--view", "ledger", "--format", "md")
+    assert "&lt;b&gt;&amp;co&lt;/b&gt;" in md and "<b>" not in md
+
+
+def test_export_xlsx_writes_text_cells_and_is_byte_identical(tmp_path, capsys):
+    data = contest(tmp_path)
+    write(data, "opportunities.csv", csv_text(OPPS_HEADER, [opp("=1+1", "Ava Patel", "Closed Won")]))
+    first, second = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    assert run(capsys, "export", str(data), "--view", "ledger", "--format", "xlsx", "-o", str(first))[0] == 0
+    run(capsys, "export", str(data), "--view", "ledger", "--format", "xlsx", "-o", str(second))
+    assert first.read_bytes() == second.read_bytes()
+    sheet = openpyxl.load_workbook(first).active
+    ids = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert "=1+1" in ids
+    cell = next(c for row in sheet.iter_rows(min_row=2) for c in row if c.value == "=1+1")
+    assert cell.data_type == "s"
+
+
+def test_exports_are_byte_identical_run_to_run(tmp_path, capsys):
+    data = contest(tmp_path)
+    outputs = set()
+    for _ in range(2):
+        for view in ("reps", "activity", "teams", "stages", "ledger"):
+            outputs.add((view, run(capsys, "export", str(data), "--view", view, "--format", "json",
+                                   "--as-of", "2026-04-10")[1]))
+    assert len(outputs) == 5
+
+
+def test_xlsx_to_stdout_is_refused(tmp_path, capsys):
+    assert run(capsys, "export", str(contest(tmp_path)), "--view", "reps", "--format", "xlsx")[0] == 2
+
+
+def test_init_writes_loadable_starter_rules_outside_the_data_folder(tmp_path, capsys):
+    data = contest(tmp_path)
+    (data / "rules.toml").unlink()
+    target = tmp_path / "starter.toml"
+    code, out, err = run(capsys, "init", str(data), "-o", str(target))
+    assert code == 0 and target.exists()
+    rules = load_rules(target)
+    assert {"Ava Patel", "Cy Young"} <= set(rules.roster)
+    assert {"Closed Won", "Demo"} <= {s for s, _ in rules.tables[0].stage_points}
+    assert "Call" in rules.qualification.activity_types
+    assert run(capsys, "init", str(data), "-o", str(target))[0] == 2          # no overwrite
+    assert run(capsys, "init", str(data), "-o", str(data / "r.toml"))[0] == 2  # never into the data folder
+    assert run(capsys, "init", str(data), "-o", str(target), "--force")[0] == 0
+
+
+def test_rules_default_to_the_data_folder_then_the_working_directory(tmp_path, capsys, monkeypatch):
+    data = contest(tmp_path)
+    (data / "rules.toml").unlink()
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "check", str(data))[0] == 2          # none anywhere
+    (tmp_path / "rules.toml").write_text(RULES)
+    assert run(capsys, "check", str(data))[0] == 0
+
+
+def test_help_teaches_the_commands(capsys):
+    code, out, _ = run(capsys, "--help")
+    assert code == 0
+    for text in ("check DATA_DIR", "export DATA_DIR", "init DATA_DIR", "exit codes", "--rules"):
+        assert text in out
+    code, out, _ = run(capsys, "export", "--help")
+    assert "--view" in out and "ledger" in out
+
+
+def test_headless_commands_never_import_textual(tmp_path):
+    data = contest(tmp_path)
+    blocker = tmp_path / "block" / "textual"
+    blocker.mkdir(parents=True)
+    (blocker / "__init__.py").write_text("raise ImportError('textual must not be imported here')\n")
+    env = dict(os.environ, PYTHONPATH=str(tmp_path / "block"))
+    for argv in (["check", str(data)], ["export", str(data), "--view", "teams", "--format", "json"],
+                 ["--text", str(data)]):
+        done = subprocess.run([sys.executable, "-c", "import sys; from spiff_tui.cli import main; "
+                               "code = main(sys.argv[1:]); assert 'textual' not in sys.modules; sys.exit(code)",
+                               *argv], capture_output=True, text=True, env=env, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert "Traceback" not in done.stderr
+
+
+def test_shipped_sample_checks_clean_and_exports_seven_teams(capsys, monkeypatch):
+    monkeypatch.chdir(REPO)
+    code, out, _ = run(capsys, "check", "sample_data", "--as-of", "2026-04-30")
+    assert code == 0
+    for path in (REPO / "sample_data").iterdir():
+        assert path.name in out
+    code, out, _ = run(capsys, "export", "sample_data", "--view", "teams", "--format", "json")
+    assert code == 0 and len(json.loads(out)) == 7
