@@ -1,0 +1,394 @@
+"""The live board: header, Reps / Activity / Teams / Data tabs, drilldowns, TV mode.
+
+Scoring runs in a thread worker (see live.py); this module only lays out what a snapshot says.
+Nothing heavy is imported at the top, so the first frame is drawn before pandas loads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
+
+from spiff_tui.ui.columns import (
+    ACTIVITY_COLUMNS,
+    FILES_COLUMNS,
+    PROBLEMS_COLUMNS,
+    REPS_COLUMNS,
+    TEAMS_COLUMNS,
+)
+from spiff_tui.ui.commands import SpiffCommands
+from spiff_tui.ui.format import bar_width
+from spiff_tui.ui.live import LiveScoring, WatcherFactory, default_watcher
+from spiff_tui.ui.messages import RescoreFailed, ScoresReady
+from spiff_tui.ui.rescore import RESCAN_SECONDS
+from spiff_tui.ui.tv import TV_PANES, TvBanner, next_pane
+from spiff_tui.ui.widgets.board_table import BoardTable
+from spiff_tui.ui.widgets.filter_bar import FilterBar
+from spiff_tui.ui.widgets.header import BoardHeader
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from spiff_tui.core.rules import Rules
+    from spiff_tui.core.snapshot import Snapshot
+
+TABS = ("reps", "activity", "teams", "data")
+BOARD_TABLES = ("reps-table", "activity-table", "teams-table", "files-table", "problems-table")
+TAB_KEYS = Binding.Group("Tabs", compact=True)
+
+
+class SpiffApp(LiveScoring, App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "spiff-tui"
+    AUTO_FOCUS = "#reps-table"
+    COMMANDS = App.COMMANDS | {SpiffCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "show_tab('reps')", "Reps", group=TAB_KEYS),
+        Binding("2", "show_tab('activity')", "Activity", group=TAB_KEYS),
+        Binding("3", "show_tab('teams')", "Teams", group=TAB_KEYS),
+        Binding("4", "show_tab('data')", "Data", group=TAB_KEYS),
+        Binding("enter", "drill", "Open", show=False),
+        Binding("escape", "back", "Back", show=False),
+        Binding("slash", "filter", "Filter"),
+        Binding("s", "sort", "Sort"),
+        Binding("r", "rescore", "Rescore"),
+        Binding("t", "toggle_tv", "TV"),
+        Binding("e", "export", "Export"),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, data_dir: Path, rules_path: Path, as_of: dt.date | None = None, *,
+                 tv: bool = False, tv_interval: float = 15.0,
+                 watcher_factory: WatcherFactory | None = default_watcher,
+                 rescan_seconds: float = RESCAN_SECONDS) -> None:
+        super().__init__()
+        self.data_dir = Path(data_dir)
+        self.rules_path = Path(rules_path)
+        self.as_of = as_of
+        self.rules: Rules | None = None
+        self.snapshot: Snapshot | None = None
+        self.rules_error: str | None = None
+        self.failure: str | None = None
+        self.tv = False
+        self.tv_interval = tv_interval
+        self._start_tv = tv
+        self._tv_timer = None
+        self._ranks_now: dict[str, int] | None = None
+        self._ranks_before: dict[str, int] = {}
+        self._bar_width = 0
+        self.init_live(watcher_factory, rescan_seconds)
+
+    def compose(self) -> ComposeResult:
+        yield BoardHeader(id="header")
+        yield TvBanner(id="tv-banner")
+        with TabbedContent(initial="reps", id="tabs"):
+            with TabPane("Reps", id="reps"):
+                yield BoardTable(REPS_COLUMNS, id="reps-table")
+            with TabPane("Activity", id="activity"):
+                yield Static(id="activity-caption", classes="section")
+                yield BoardTable(ACTIVITY_COLUMNS, id="activity-table")
+            with TabPane("Teams", id="teams"):
+                yield BoardTable(TEAMS_COLUMNS, id="teams-table")
+            with TabPane("Data", id="data"):
+                yield Static("Files", classes="section")
+                yield BoardTable(FILES_COLUMNS, id="files-table", flash=False)
+                yield Static("Problems", classes="section")
+                yield BoardTable(PROBLEMS_COLUMNS, id="problems-table", flash=False)
+        yield FilterBar(id="filter")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        for table_id in ("reps-table", "activity-table", "teams-table"):
+            self.table(table_id).loading = True
+        if self._start_tv:
+            self.set_tv(True)
+        # The first frame goes out before the engine (and pandas) is loaded by the first rescore.
+        self.call_after_refresh(self.start_live)
+
+    def on_unmount(self) -> None:
+        self.stop_live()
+
+    # Lookups.
+
+    def table(self, table_id: str) -> BoardTable:
+        return self.query_one(f"#{table_id}", BoardTable)
+
+    @property
+    def active_tab(self) -> str:
+        return self.query_one(TabbedContent).active
+
+    def current_table(self) -> BoardTable:
+        """The focused table of the active tab, else the tab's first table."""
+        pane_tables = list(self.query_one(f"TabPane#{self.active_tab}").query(BoardTable))
+        focused = self.focused
+        return focused if focused in pane_tables else pane_tables[0]
+
+    # Applying results.
+
+    def on_rescore_started(self) -> None:
+        self._show_header(busy=True)
+
+    async def on_scores_ready(self, message: ScoresReady) -> None:
+        if self.is_stale(message):
+            return
+        previous, snapshot = self.snapshot, message.snapshot
+        self.snapshot, self.rules = snapshot, snapshot.rules
+        if message.rules_error and message.rules_error != self.rules_error:
+            self.notify(message.rules_error, title="rules.toml not applied", severity="error",
+                        timeout=10, markup=False)
+        self.rules_error, self.failure = message.rules_error, None
+        self._track_ranks(snapshot)
+        self._show_boards(flash=previous is not None)
+        self._show_header()
+        if previous is not None:
+            self._announce_closed_won(previous, snapshot)
+        for screen in self.screen_stack[1:]:
+            update = getattr(screen, "update_snapshot", None)
+            if update is not None:
+                result = update(snapshot)
+                if inspect.isawaitable(result):
+                    await result
+
+    def on_rescore_failed(self, message: RescoreFailed) -> None:
+        if self.is_stale(message):
+            return
+        if message.message != self.failure:
+            self.notify(message.message, title="rescore failed", severity="error", timeout=10, markup=False)
+        self.failure = message.message
+        self._show_header()
+        self._show_problems()
+
+    def _track_ranks(self, snapshot: Snapshot) -> None:
+        from spiff_tui.ui.boards import ranks
+
+        current = ranks(snapshot)
+        if self._ranks_now is not None and current != self._ranks_now:
+            self._ranks_before = self._ranks_now
+        self._ranks_now = current
+
+    def _show_boards(self, flash: bool) -> None:
+        from spiff_tui.ui import boards
+
+        snapshot = self.snapshot
+        if snapshot is None:
+            return
+        self._bar_width = bar_width(self.size.width)
+        with self.batch_update():
+            self.table("reps-table").show_rows(boards.reps_rows(snapshot, self._ranks_before), flash)
+            self.table("activity-table").show_rows(boards.activity_rows(snapshot, self._bar_width), flash)
+            self.query_one("#activity-caption", Static).update(boards.activity_caption(snapshot))
+            self.table("teams-table").show_rows(boards.teams_rows(snapshot), flash)
+            self.table("files-table").show_rows(boards.files_rows(snapshot), flash)
+            self._show_problems()
+            for table_id in ("reps-table", "activity-table", "teams-table"):
+                self.table(table_id).loading = False
+            self._show_tv_banner()
+        if self.focused is None and not self.tv and len(self.screen_stack) == 1:
+            self.current_table().focus()
+
+    def _show_problems(self) -> None:
+        from spiff_tui.ui import boards
+
+        extra = [("error", str(self.rules_path.name), "", f"{message} — {what}")
+                 for message, what in ((self.rules_error, "the previous rules are kept"),
+                                       (self.failure, "the last good scores are kept")) if message]
+        self.table("problems-table").show_rows(
+            boards.problem_rows(extra + boards.snapshot_problems(self.snapshot)))
+
+    def _show_header(self, busy: bool = False) -> None:
+        note = "" if self.watcher is None or self.watcher.kind != "polling" else "polling"
+        self.query_one(BoardHeader).show(self.snapshot, busy=busy, rules_error=self.rules_error,
+                                         failure=self.failure, note=note)
+
+    def _announce_closed_won(self, previous: Snapshot, snapshot: Snapshot) -> None:
+        from spiff_tui.core.text import display_text
+        from spiff_tui.ui.format import points
+
+        deals = boards_new_closed_won(previous, snapshot)
+        for deal in deals[:3]:
+            self.notify(f"{display_text(deal['rep'])} closed {display_text(deal['account']) or 'a deal'} "
+                        f"(+{points(deal['points'])} points)", title="🎉 Closed Won", timeout=8, markup=False)
+        if len(deals) > 3:
+            self.notify(f"and {len(deals) - 3} more Closed Won deals", title="🎉 Closed Won", markup=False)
+
+    def on_resize(self) -> None:
+        if self.snapshot is not None and bar_width(self.size.width) != self._bar_width:
+            from spiff_tui.ui import boards
+
+            self._bar_width = bar_width(self.size.width)
+            self.table("activity-table").show_rows(boards.activity_rows(self.snapshot, self._bar_width),
+                                                   flash=False)
+        self._show_tv_banner()
+
+    # Actions.
+
+    def action_show_tab(self, tab: str) -> None:
+        self._close_drilldowns()
+        self.query_one(TabbedContent).active = tab
+        if self.tv:
+            self._show_tv_banner()
+        else:
+            self._focus_table()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        filter_bar = self.query_one(FilterBar)
+        if filter_bar.display:
+            filter_bar.display = False
+        for table_id in BOARD_TABLES:
+            if self.table(table_id).filter_text:
+                self.table(table_id).set_filter("")
+        if not self.tv:
+            # The pane is shown after this message, and a hidden table cannot take focus.
+            self.call_after_refresh(self._focus_table)
+
+    def action_drill(self) -> None:
+        table = self.current_table()
+        if table.selected_key is not None:
+            self._drill(table, table.selected_key)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if isinstance(event.data_table, BoardTable) and event.data_table.id in BOARD_TABLES:
+            event.stop()
+            self._drill(event.data_table, event.row_key.value)
+
+    def _drill(self, table: BoardTable, key: str) -> None:
+        if self.tv or key is None:
+            return
+        if table.id in ("reps-table", "activity-table"):
+            self.open_rep(key)
+        elif table.id == "teams-table":
+            self.open_team(key)
+        elif table.id == "files-table":
+            problems = self.table("problems-table")
+            problems.set_filter(key)
+            problems.focus()
+            self.notify(f"problems of {key} (escape shows all)", timeout=3, markup=False)
+
+    def open_rep(self, rep: str) -> None:
+        from spiff_tui.ui.screens.rep_ledger import RepLedgerScreen
+
+        if self.snapshot is not None:
+            self.push_screen(RepLedgerScreen(self.snapshot, rep))
+
+    def open_team(self, team: str) -> None:
+        from spiff_tui.ui.screens.team import TeamScreen
+
+        if self.snapshot is not None:
+            self.push_screen(TeamScreen(self.snapshot, team))
+
+    def action_back(self) -> None:
+        if self.tv:
+            self.set_tv(False)
+            return
+        table = self.current_table()
+        if table.filter_text:
+            table.set_filter("")
+            self.query_one(FilterBar).display = False
+
+    def action_filter(self) -> None:
+        if not self.tv:
+            self.query_one(FilterBar).open(self.current_table().filter_text)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.current_table().set_filter(event.value)
+
+    def on_filter_bar_done(self, event: FilterBar.Done) -> None:
+        self._focus_table()
+
+    def on_filter_bar_cleared(self, event: FilterBar.Cleared) -> None:
+        self._focus_table()
+
+    def _focus_table(self) -> None:
+        self.current_table().focus()
+
+    def action_sort(self) -> None:
+        if not self.tv:
+            self.notify(f"sorted by {self.current_table().cycle_sort()}", timeout=2, markup=False)
+
+    def action_rescore(self) -> None:
+        self.request_rescore()
+
+    def action_reload_rules(self) -> None:
+        self.request_rescore(forget=True)
+
+    def action_export(self) -> None:
+        if self.snapshot is None:
+            self.notify("nothing to export yet", severity="warning")
+            return
+        tab = self.active_tab
+        if tab == "data":
+            from spiff_tui.core.report import file_table
+
+            self.export_frame(file_table(self.snapshot), "files")
+        else:
+            self.export_frame(self.snapshot.view(tab), tab)
+
+    def export_frame(self, frame: pd.DataFrame, view: str) -> None:
+        from spiff_tui.ui.exporting import export_csv, export_folder
+
+        try:
+            path = export_csv(frame, view, export_folder(Path.cwd(), self.data_dir), dt.datetime.now())
+        except OSError as exc:
+            self.notify(f"export failed: {exc.strerror or exc}", severity="error", markup=False)
+            return
+        self.notify(f"exported {len(frame)} rows to {path}", title="Export", timeout=8, markup=False)
+
+    def action_help(self) -> None:
+        from spiff_tui.ui.screens.help import HelpScreen, describe
+
+        screen_bindings = list(getattr(self.screen, "BINDINGS", [])) if len(self.screen_stack) > 1 else []
+        extra = [Binding("enter", "drill", "Open: a rep's ledger, a team's members, a file's problems"),
+                 Binding("escape", "back", "Back; clear the filter; leave TV mode"),
+                 Binding("ctrl+p", "command_palette", "Command palette: open rep…, reload rules")]
+        self.push_screen(HelpScreen(describe(self, screen_bindings + extra + list(self.BINDINGS))))
+
+    def action_toggle_tv(self) -> None:
+        self.set_tv(not self.tv)
+
+    def set_tv(self, on: bool) -> None:
+        self.tv = on
+        self._close_drilldowns()
+        self.screen_stack[0].set_class(on, "-tv")
+        self.query_one(FilterBar).display = False
+        for table_id in BOARD_TABLES:
+            self.table(table_id).show_cursor = not on
+        if self._tv_timer is not None:
+            self._tv_timer.stop()
+            self._tv_timer = None
+        if on:
+            self.query_one(TabbedContent).active = TV_PANES[0]
+            self._tv_timer = self.set_interval(self.tv_interval, self._tv_next)
+        self._show_tv_banner()
+
+    def _tv_next(self) -> None:
+        self.query_one(TabbedContent).active = next_pane(self.active_tab)
+        self._show_tv_banner()
+
+    def _show_tv_banner(self) -> None:
+        if self.tv:
+            top = 5 if self.size.height >= 40 else 3
+            self.query_one(TvBanner).show(self.snapshot, self.active_tab, top)
+
+    def _close_drilldowns(self) -> None:
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+
+
+def boards_new_closed_won(previous: Snapshot, snapshot: Snapshot) -> list[dict]:
+    from spiff_tui.ui.boards import new_closed_won
+
+    return new_closed_won(previous, snapshot)
+
+
+def run_app(data_dir: Path, rules_path: Path, as_of: dt.date | None, *, tv: bool = False,
+            tv_interval: float = 15.0) -> int:
+    app = SpiffApp(data_dir, rules_path, as_of, tv=tv, tv_interval=tv_interval)
+    return app.run() or 0

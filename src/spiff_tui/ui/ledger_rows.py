@@ -1,0 +1,79 @@
+"""One rep's ledger laid out for the drilldown: display strings, sort keys and a filter haystack.
+
+A filter of the engine's ledger view; built with vectorised pandas so 100,000 rows stay quick.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from spiff_tui.ui import format as fmt
+
+KIND_NAMES = {"new_business": "new biz", "upsell": "upsell", "activity": "activity",
+              "opportunity": "opportunity"}
+
+# (label, display column, sort column, sorts highest first)
+LEDGER_COLUMNS = [
+    ("✓", "show_counted", "counted", True),
+    ("Kind", "show_kind", "kind", False),
+    ("Stage / type", "stage_or_type", "stage_key", False),
+    ("Points", "show_points", "points", True),
+    ("Date", "date", "date", True),
+    ("Account", "account", "account_key", False),
+    ("Reason", "reason", "reason", False),
+    ("File:line", "show_where", "file", False),
+]
+
+
+def _mapped(values: pd.Series, convert) -> pd.Series:
+    """Convert each distinct value once: ledgers repeat a few values many times."""
+    uniques = pd.unique(values)
+    return values.map({u: convert(u) for u in uniques})
+
+
+KIND_ORDER = {"new_business": 0, "upsell": 1, "opportunity": 2, "activity": 3}
+
+
+def rep_ledger(ledger_view: pd.DataFrame, rep: str) -> pd.DataFrame:
+    """The rep's rows, opportunities before activities, each in file and line order."""
+    rows = ledger_view.loc[ledger_view["rep"] == rep]
+    rows = rows.iloc[rows["kind"].map(KIND_ORDER).fillna(9).argsort(kind="stable")]
+    frame = pd.DataFrame({
+        "counted": rows["counted"].astype(bool),
+        "show_counted": rows["counted"].map({True: "✓", False: "✗"}).astype(str),
+        "kind": rows["kind"].astype(str),
+        "show_kind": _mapped(rows["kind"].astype(str), lambda k: KIND_NAMES.get(k, k)),
+        "stage_or_type": rows["stage_or_type"].fillna("").astype(str),
+        "points": rows["points"].astype(float).fillna(0.0),
+        "date": rows["date"].fillna("").astype(str),
+        "account": rows["account"].fillna("").astype(str),
+        "reason": rows["reason"].fillna("").astype(str),
+        "file": rows["file"].astype(str),
+        "line": rows["line"].astype(int),
+    })
+    return frame.assign(
+        show_points=lambda d: _mapped(d["points"], fmt.points),
+        show_where=lambda d: d["file"] + ":" + d["line"].astype(str),
+        stage_key=lambda d: d["stage_or_type"].str.casefold(),
+        account_key=lambda d: d["account"].str.casefold(),
+        haystack=lambda d: (d["show_kind"] + " " + d["stage_or_type"] + " " + d["date"] + " "
+                            + d["account"] + " " + d["reason"] + " " + d["show_where"]).str.casefold(),
+    ).reset_index(drop=True)
+
+
+def shown(frame: pd.DataFrame, needle: str, sort_index: int | None) -> pd.DataFrame:
+    """The rows that contain the filter text, in the chosen column's order (ledger order if none)."""
+    needle = needle.casefold().strip()
+    if needle:
+        frame = frame.loc[frame["haystack"].str.contains(needle, regex=False)]
+    if sort_index is not None:
+        _, _, column, descending = LEDGER_COLUMNS[sort_index]
+        if column == "file":
+            frame = frame.sort_values(["file", "line"], ascending=not descending, kind="stable")
+        else:
+            frame = frame.sort_values(column, ascending=not descending, kind="stable")
+    return frame
+
+
+def display_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[[display for _, display, _, _ in LEDGER_COLUMNS]]

@@ -1,0 +1,1 @@
+"""Drilldown and help screens, each beside its stylesheet."""

@@ -1,0 +1,141 @@
+"""Drilldown: every ledger row crediting one rep, counted or not and why, in a virtual table.
+
+textual-fastdatatable renders only the visible rows from an Arrow table, so 100,000 rows open fast.
+Its backend cannot change in place, so a filter or sort mounts a fresh table over the new rows.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+import pyarrow as pa
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+from textual_fastdatatable import ArrowBackend, DataTable
+
+from spiff_tui.core.text import display_text
+from spiff_tui.ui import format as fmt
+from spiff_tui.ui.ledger_rows import LEDGER_COLUMNS, display_columns, rep_ledger, shown
+from spiff_tui.ui.widgets.filter_bar import FilterBar
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from spiff_tui.core.snapshot import Snapshot
+
+FILTER_DELAY = 0.15
+
+
+class RepLedgerScreen(Screen[None]):
+    CSS_PATH = "rep_ledger.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("slash", "filter", "Filter"),
+        Binding("s", "sort", "Sort"),
+        Binding("e", "export", "Export"),
+    ]
+
+    def __init__(self, snapshot: Snapshot, rep: str) -> None:
+        super().__init__()
+        self.rep = rep
+        self.snapshot = snapshot
+        self.sort_index: int | None = None
+        self.filter_text = ""
+        self.frame: pd.DataFrame | None = None
+        self.rows: pd.DataFrame | None = None
+        self._filter_timer = None
+        self._tables = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="ledger-title")
+        yield FilterBar(id="ledger-filter")
+        yield Vertical(id="ledger-body")
+        yield Footer(compact=True, show_command_palette=False)
+
+    async def on_mount(self) -> None:
+        await self.update_snapshot(self.snapshot)
+
+    @property
+    def table(self) -> DataTable | None:
+        found = self.query("#ledger-body DataTable")
+        return found.first() if found else None
+
+    async def update_snapshot(self, snapshot: Snapshot) -> None:
+        """Show this rep's rows from a new snapshot, keeping filter, sort and cursor row."""
+        self.snapshot = snapshot
+        self.frame = rep_ledger(snapshot.view("ledger"), self.rep)
+        await self._show_rows()
+
+    async def _show_rows(self) -> None:
+        assert self.frame is not None
+        self.rows = shown(self.frame, self.filter_text, self.sort_index)
+        self._update_title()
+        old = self.table
+        cursor = old.cursor_row if old is not None else 0
+        labels = [label + (_arrow(descending) if i == self.sort_index else "")
+                  for i, (label, _, _, descending) in enumerate(LEDGER_COLUMNS)]
+        arrow = pa.Table.from_pandas(display_columns(self.rows), preserve_index=False)
+        self._tables += 1
+        table = DataTable(backend=ArrowBackend(arrow), column_labels=labels, cursor_type="row",
+                          render_markup=False, show_row_labels=False, zebra_stripes=True,
+                          max_column_content_width=60, id=f"ledger-table-{self._tables}")
+        if old is not None:
+            await old.remove()
+        await self.query_one("#ledger-body", Vertical).mount(table)
+        if len(self.rows):
+            table.move_cursor(row=min(cursor, len(self.rows) - 1), animate=False)
+        if not self.query_one(FilterBar).has_focus:
+            table.focus()
+
+    def _update_title(self) -> None:
+        assert self.frame is not None and self.rows is not None
+        team = self.snapshot.rules.team_of.get(self.rep, "")
+        counted = self.frame.loc[self.frame["counted"]]
+        opportunities = int((counted["kind"] != "activity").sum())
+        activities = int((counted["kind"] == "activity").sum())
+        title = Text(display_text(self.rep), style="bold")
+        title.append(f" · {display_text(team)}" if team else "", style="dim")
+        title.append(f" — {fmt.points(counted['points'].sum())} pts · {opportunities} opportunities · "
+                     f"{activities} activities counted · {len(self.frame)} rows")
+        if len(self.rows) != len(self.frame):
+            title.append(f" · showing {len(self.rows)}", style="yellow")
+        self.query_one("#ledger-title", Static).update(title)
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_filter(self) -> None:
+        self.query_one(FilterBar).open(self.filter_text)
+
+    async def action_sort(self) -> None:
+        self.sort_index = 0 if self.sort_index is None else self.sort_index + 1
+        if self.sort_index >= len(LEDGER_COLUMNS):
+            self.sort_index = None
+        await self._show_rows()
+
+    def action_export(self) -> None:
+        ledger = self.snapshot.view("ledger")
+        self.app.export_frame(ledger.loc[ledger["rep"] == self.rep], f"ledger-{self.rep}")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.filter_text = event.value
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._filter_timer = self.set_timer(FILTER_DELAY, self._show_rows)
+
+    def on_filter_bar_done(self, event: FilterBar.Done) -> None:
+        if self.table is not None:
+            self.table.focus()
+
+    def on_filter_bar_cleared(self, event: FilterBar.Cleared) -> None:
+        if self.table is not None:
+            self.table.focus()
+
+
+def _arrow(descending: bool) -> str:
+    return " ▼" if descending else " ▲"

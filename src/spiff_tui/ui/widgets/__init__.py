@@ -1,0 +1,1 @@
+"""Widgets of the board, one public widget per module."""

@@ -1,0 +1,59 @@
+"""The one-line header: contest, day N of M, last rescore, files read, problems (coloured when any)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.widgets import Static
+
+from spiff_tui.ui import format as fmt
+
+if TYPE_CHECKING:
+    from spiff_tui.core.snapshot import Snapshot
+
+SEPARATOR = " · "
+
+
+class BoardHeader(Static):
+    """Shows what the board is built from; a second line appears while rules or scoring are failing."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(Text("spiff-tui · reading exports…", style="bold"), id=id)
+        self.plain = "spiff-tui · reading exports…"
+
+    def show(self, snapshot: Snapshot | None, *, busy: bool = False, rules_error: str | None = None,
+             failure: str | None = None, note: str = "") -> None:
+        line = Text(no_wrap=True, overflow="ellipsis")
+        if snapshot is None:
+            line.append("spiff-tui", style="bold")
+            line.append(SEPARATOR + ("reading exports…" if not failure else "no board yet"))
+        else:
+            rules = snapshot.rules
+            line.append(Text(rules.name, style="bold"))
+            day = fmt.day_label(rules, snapshot.as_of)
+            line.append(SEPARATOR)
+            line.append(day, style="bold green" if day == "Final" else "")
+            line.append(SEPARATOR + f"scored {snapshot.scored_at:%H:%M:%S}")
+            line.append(SEPARATOR + f"{len(snapshot.files)} file{'s' if len(snapshot.files) != 1 else ''}")
+            errors = sum(p.severity == "error" for p in snapshot.problems)
+            warnings = sum(p.severity == "warning" for p in snapshot.problems)
+            count = errors + warnings + bool(rules_error) + bool(failure)
+            style = "bold white on red" if errors or rules_error or failure else "black on yellow" if warnings else "dim"
+            line.append(SEPARATOR)
+            line.append(f"{count} problem{'s' if count != 1 else ''}", style=style)
+        if busy:
+            line.append(SEPARATOR + "rescoring…", style="dim")
+        if note:
+            line.append(SEPARATOR + note, style="dim")
+        from spiff_tui.core.text import display_text
+
+        lines = [line]
+        for message, what in ((rules_error, "the previous rules are kept"),
+                              (failure, "the last good scores are kept")):
+            if message:
+                lines.append(Text(f"⚠ {display_text(message, 500)} — {what}", style="bold red", no_wrap=True,
+                                  overflow="ellipsis"))
+        content = Text("\n", no_wrap=True, overflow="ellipsis").join(lines)
+        self.plain = content.plain
+        self.update(content)
