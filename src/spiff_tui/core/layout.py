@@ -102,7 +102,7 @@ def _finish(layout: Layout, cells: pd.DataFrame, filled: np.ndarray, found: dict
     footer = cells.iloc[footer_start:end]
     layout.footer_lines = int((filled[footer_start:end] > 0).sum())
     layout.title_rows = int((filled[:layout.header_index] > 0).sum())
-    first_cells = cells.iloc[start:footer_start, :].bfill(axis=1).iloc[:, 0] if footer_start > start else None
+    first_cells = _first_filled(cells.iloc[start:footer_start]) if footer_start > start else None
     data = np.arange(start, footer_start)
     if first_cells is not None:
         is_total = first_cells.astype("string").str.strip().str.match(TOTAL_ROW).fillna(False).to_numpy()
@@ -113,23 +113,37 @@ def _finish(layout: Layout, cells: pd.DataFrame, filled: np.ndarray, found: dict
     layout.generated = _generated_time(texts, day_first)
 
 
+def _first_filled(cells: pd.DataFrame) -> pd.Series:
+    """Each row's first non-empty cell; only rows with an empty first cell pay for the search."""
+    first = cells.iloc[:, 0].astype("string")
+    empty = first.fillna("").str.strip() == ""
+    if empty.any() and cells.shape[1] > 1:
+        rest = cells[empty].astype(object).fillna("").astype(str)
+        rest = rest.where(rest.apply(lambda column: column.str.strip()) != "")
+        first[empty] = rest.bfill(axis=1).iloc[:, 0].astype("string")
+    return first
+
+
 def _same_values(cells: pd.DataFrame, positions: list[int], header_index: int) -> bool:
     body = cells.iloc[header_index + 1:, positions].fillna("").astype(str)
     return bool((body.nunique(axis=1) <= 1).all())
 
 
 def _footer_start(cells: pd.DataFrame, filled: np.ndarray, start: int) -> int:
-    """Trailing single-cell records are a footer when they start with a blank line or carry a marker."""
+    """Trailing footer records — single cells, or a marker line an unquoted comma split — are a
+    footer when the block starts with a blank line or carries a marker."""
     position = len(cells)
-    while position > start and filled[position - 1] <= 1:
+    has_marker = False
+    while position > start:
+        text = _first_filled(cells.iloc[position - 1:position]).fillna("").iloc[0].strip()
+        marker = bool(FOOTER_MARKER.match(text))
+        if filled[position - 1] > 1 and not marker:
+            break
+        has_marker |= marker
         position -= 1
-    block = cells.iloc[position:]
     if position == len(cells):
         return position
-    first_texts = block.bfill(axis=1).iloc[:, 0].fillna("").astype(str).str.strip()
-    has_marker = first_texts.str.match(FOOTER_MARKER).any()
-    starts_blank = filled[position] == 0
-    return position if (has_marker or starts_blank) else len(cells)
+    return position if (has_marker or filled[position] == 0) else len(cells)
 
 
 def _generated_time(texts: list[str], day_first: bool) -> dt.datetime | None:
