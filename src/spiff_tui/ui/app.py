@@ -105,8 +105,6 @@ class SpiffApp(LiveScoring, App[int]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        for table_id in ("reps-table", "activity-table", "teams-table"):
-            self.table(table_id).loading = True
         if self._start_tv:
             self.set_tv(True)
         # The first frame goes out before the engine (and pandas) is loaded by the first rescore.
@@ -187,8 +185,6 @@ class SpiffApp(LiveScoring, App[int]):
             self.table("teams-table").show_rows(boards.teams_rows(snapshot), flash)
             self.table("files-table").show_rows(boards.files_rows(snapshot), flash)
             self._show_problems()
-            for table_id in ("reps-table", "activity-table", "teams-table"):
-                self.table(table_id).loading = False
             self._show_tv_banner()
         if self.focused is None and not self.tv and len(self.screen_stack) == 1:
             self.current_table().focus()

@@ -72,6 +72,11 @@ class LiveScoring:
             self.notify(f"not watching the folder ({exc}); rescanning every {self._rescan_seconds:g} s",
                         severity="warning", markup=False)
 
+    @property
+    def rescoring(self) -> bool:
+        """A rescore is running, queued, or waiting for the folder to settle."""
+        return self._busy or self._pending or self._look_timer is not None
+
     def today(self) -> dt.date:
         return self.as_of or dt.date.today()
 

@@ -52,5 +52,6 @@ def describe(app, bindings: list[Binding]) -> list[tuple[str, str]]:
         if binding.action in seen or not binding.description:
             continue
         seen.add(binding.action)
-        rows.append((binding.key_display or app.get_key_display(binding), binding.description))
+        shown = binding.key_display or ("enter" if binding.key == "enter" else app.get_key_display(binding))
+        rows.append((shown, binding.description))
     return rows

@@ -6,6 +6,7 @@ Its backend cannot change in place, so a filter or sort mounts a fresh table ove
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, ClassVar
 
 import pyarrow as pa
@@ -49,6 +50,8 @@ class RepLedgerScreen(Screen[None]):
         self.rows: pd.DataFrame | None = None
         self._filter_timer = None
         self._tables = 0
+        self._table: DataTable | None = None
+        self._swap = asyncio.Lock()
 
     def compose(self) -> ComposeResult:
         yield Static(id="ledger-title")
@@ -61,8 +64,7 @@ class RepLedgerScreen(Screen[None]):
 
     @property
     def table(self) -> DataTable | None:
-        found = self.query("#ledger-body DataTable")
-        return found.first() if found else None
+        return self._table
 
     async def update_snapshot(self, snapshot: Snapshot) -> None:
         """Show this rep's rows from a new snapshot, keeping filter, sort and cursor row."""
@@ -71,23 +73,29 @@ class RepLedgerScreen(Screen[None]):
         await self._show_rows()
 
     async def _show_rows(self) -> None:
+        async with self._swap:
+            await self._swap_table()
+
+    async def _swap_table(self) -> None:
         assert self.frame is not None
-        self.rows = shown(self.frame, self.filter_text, self.sort_index)
-        self._update_title()
-        old = self.table
+        rows = shown(self.frame, self.filter_text, self.sort_index)
+        old = self._table
         cursor = old.cursor_row if old is not None else 0
         labels = [label + (_arrow(descending) if i == self.sort_index else "")
                   for i, (label, _, _, descending) in enumerate(LEDGER_COLUMNS)]
-        arrow = pa.Table.from_pandas(display_columns(self.rows), preserve_index=False)
+        arrow = pa.Table.from_pandas(display_columns(rows), preserve_index=False)
         self._tables += 1
         table = DataTable(backend=ArrowBackend(arrow), column_labels=labels, cursor_type="row",
                           render_markup=False, show_row_labels=False, zebra_stripes=True,
                           max_column_content_width=60, id=f"ledger-table-{self._tables}")
+        # Mount the new table before removing the old one, so there is always one to read.
+        await self.query_one("#ledger-body", Vertical).mount(table)
         if old is not None:
             await old.remove()
-        await self.query_one("#ledger-body", Vertical).mount(table)
-        if len(self.rows):
-            table.move_cursor(row=min(cursor, len(self.rows) - 1), animate=False)
+        self._table, self.rows = table, rows
+        self._update_title()
+        if len(rows):
+            table.move_cursor(row=min(cursor, len(rows) - 1), animate=False)
         if not self.query_one(FilterBar).has_focus:
             table.focus()
 
