@@ -12,19 +12,19 @@ from spiff_tui.core.text import match_keys
 SEP = "\x1f"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TargetAccounts:
     known_ids: frozenset[str]
-    by_id: frozenset[str]      # "owner_key␟account_id"
-    by_name: frozenset[str]    # "owner_key␟account_name_key"
+    by_id: pd.MultiIndex       # (owner key, account id) of target accounts
+    by_name: pd.MultiIndex     # (owner key, account name key) of target accounts
 
-    def contains(self, rep_keys: pd.Series, account_ids: pd.Series, account_names: pd.Series) -> pd.Series:
+    def contains(self, rep_keys: pd.Series, account_ids: pd.Series, account_names: pd.Series) -> np.ndarray:
         """Whether each row's account is a target account of its rep: by id when known, else by name."""
         ids = account_ids.fillna("").astype(str).str.strip()
-        use_id = ids.isin(self.known_ids) & (ids != "")
-        by_id = (rep_keys + SEP + ids).isin(self.by_id)
-        by_name = (rep_keys + SEP + match_keys(account_names)).isin(self.by_name)
-        return pd.Series(np.where(use_id, by_id, by_name), index=rep_keys.index)
+        use_id = (ids.isin(self.known_ids) & (ids != "")).to_numpy(dtype=bool)
+        by_id = pd.MultiIndex.from_arrays([rep_keys, ids]).isin(self.by_id)
+        by_name = pd.MultiIndex.from_arrays([rep_keys, match_keys(account_names)]).isin(self.by_name)
+        return np.where(use_id, by_id, by_name)
 
 
 def newest_accounts(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -41,13 +41,14 @@ def newest_accounts(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 def target_accounts(accounts: pd.DataFrame) -> TargetAccounts:
     if accounts.empty:
-        return TargetAccounts(frozenset(), frozenset(), frozenset())
+        nothing = pd.MultiIndex.from_arrays([[], []])
+        return TargetAccounts(frozenset(), nothing, nothing)
     owners = match_keys(accounts["owner"])
     targets = accounts["is_target"].astype(bool)
     ids = accounts["id"].astype(str)
     names = match_keys(accounts["name"])
     return TargetAccounts(
         known_ids=frozenset(ids[ids != ""]),
-        by_id=frozenset((owners + SEP + ids)[targets & (ids != "")]),
-        by_name=frozenset((owners + SEP + names)[targets]),
+        by_id=pd.MultiIndex.from_arrays([owners[targets & (ids != "")], ids[targets & (ids != "")]]),
+        by_name=pd.MultiIndex.from_arrays([owners[targets], names[targets]]),
     )

@@ -23,6 +23,15 @@ class Records:
     field_counts: np.ndarray
     delimiter: str
     unterminated_line: int | None = None  # a quote opened here never closed
+    filled: np.ndarray | None = None      # non-blank cells per record, when the reader knows them
+
+    def filled_counts(self) -> np.ndarray:
+        if self.filled is not None:
+            return self.filled
+        if self.cells.empty:
+            return np.zeros(len(self.cells), dtype=np.int64)
+        text = self.cells.astype("string").apply(lambda column: column.str.strip())
+        return (text.notna() & (text != "")).sum(axis=1).to_numpy()
 
 
 def sniff_delimiter(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,7 +12,8 @@ import pandas as pd
 
 from spiff_tui.core.csv_records import Records, read_records
 from spiff_tui.core.decode import NotText, decode
-from spiff_tui.core.layout import Layout, filled_counts, find_layout
+from spiff_tui.core.fast_records import FAST_MIN_CHARS, read_records_fast
+from spiff_tui.core.layout import Layout, find_layout
 from spiff_tui.core.problems import ERROR, INFO, WARNING, Problem
 from spiff_tui.core.rules import Rules
 from spiff_tui.core.text import display_text
@@ -19,6 +21,7 @@ from spiff_tui.core.values import parse_amounts, parse_dates, parse_flags
 from spiff_tui.core.xlsx_records import BadWorkbook, read_sheets
 
 ZIP_MAGIC = b"PK\x03\x04"
+_UNSAFE_IN_NAME = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 DATE_FIELDS = {"opportunities": ("created", "close"), "activities": ("date",), "accounts": ()}
 
 
@@ -50,8 +53,14 @@ class FileResult:
         return self.generated or self.modified
 
 
+def shown_name(name: str) -> str:
+    """A file name safe to print and export: control and bidi characters written as escapes."""
+    return _UNSAFE_IN_NAME.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                               else f"\\u{ord(m.group()):04x}", name)
+
+
 def read_export(path: Path, rules: Rules) -> FileResult:
-    name = path.name
+    name = shown_name(path.name)
     try:
         data = path.read_bytes()
         modified = dt.datetime.fromtimestamp(path.stat().st_mtime)
@@ -68,12 +77,16 @@ def read_export(path: Path, rules: Rules) -> FileResult:
     if not is_zip and suffix == ".xlsx":
         notes.append(Problem(name, None, None, "named .xlsx but is not a workbook; read as delimited text", WARNING))
     if is_zip:
-        return _read_workbook(path, rules, base, notes)
+        return _read_workbook(path, data, rules, base, notes)
     try:
         decoded = decode(data)
     except NotText as exc:
         return _with(base, *notes, Problem(name, None, None, f"{exc}; file skipped"))
-    records = read_records(decoded.text)
+    records = None
+    if len(decoded.text) >= FAST_MIN_CHARS:
+        records = read_records_fast(decoded.text, lambda head: find_layout(
+            head.cells, head.filled_counts(), rules, rules.input.day_first).header_index)
+    records = records or read_records(decoded.text)
     if decoded.nul_lines:
         lines = ", ".join(map(str, decoded.nul_lines[:5]))
         notes.append(Problem(name, decoded.nul_lines[0], None, f"NUL bytes removed (lines {lines})", WARNING))
@@ -84,16 +97,15 @@ def read_export(path: Path, rules: Rules) -> FileResult:
     return _build(base, records, rules, notes, encoding=decoded.encoding, bad_lines=bad_lines)
 
 
-def _read_workbook(path: Path, rules: Rules, base: FileResult, notes: list[Problem]) -> FileResult:
+def _read_workbook(path: Path, data: bytes, rules: Rules, base: FileResult, notes: list[Problem]) -> FileResult:
     try:
-        sheets = read_sheets(path)
+        sheets = read_sheets(path, data)
     except BadWorkbook as exc:
         return _with(base, *notes, Problem(base.name, None, None, f"{exc}; file skipped"))
     if not any(len(records.cells) for _, records in sheets):
         return _with(base, *notes, Problem(base.name, None, None, "workbook has no data; nothing to read", WARNING))
     for sheet, records in sheets:
-        filled = filled_counts(records.cells)
-        if find_layout(records.cells, filled, rules, rules.input.day_first).kind:
+        if find_layout(records.cells, records.filled_counts(), rules, rules.input.day_first).kind:
             return _build(base, records, rules, notes, encoding="xlsx", sheet=sheet)
     return _build(base, sheets[0][1], rules, notes, encoding="xlsx", sheet=sheets[0][0])
 
@@ -108,7 +120,7 @@ def _build(base: FileResult, records: Records, rules: Rules, notes: list[Problem
            encoding: str, sheet: str = "", bad_lines: set[int] = frozenset()) -> FileResult:
     name = base.name
     cells = records.cells
-    filled = filled_counts(cells)
+    filled = records.filled_counts()
     layout = find_layout(cells, filled, rules, rules.input.day_first)
     shape = dict(encoding=encoding, delimiter=records.delimiter, sheet=sheet)
     if layout.kind is None:
@@ -123,11 +135,13 @@ def _build(base: FileResult, records: Records, rules: Rules, notes: list[Problem
         return _with(base, *problems, kind=layout.kind, **shape)
     if layout.footer_lines:
         problems.append(Problem(name, None, None, f"{layout.footer_lines} footer lines dropped", INFO))
+    if not len(layout.data):
+        problems.append(Problem(name, header_line, None, "header row only; no data rows", WARNING))
     header_cells = int(records.field_counts[layout.header_index])
     keep, skipped = _structural_checks(name, records, layout, header_cells, bad_lines, problems)
     rows = layout.data[keep]
     frame = pd.DataFrame(
-        {f: cells.iloc[rows, pos].fillna("").astype(str).to_numpy() for f, pos in layout.columns.items()}
+        {f: cells.iloc[rows, pos].fillna("").astype(str).array for f, pos in layout.columns.items()}
     )
     frame["line"] = records.lines[rows]
     header = [("" if v is None else str(v).strip()) for v in cells.iloc[layout.header_index].tolist()]
@@ -146,8 +160,13 @@ def _structural_checks(name: str, records: Records, layout: Layout, header_cells
     keep = np.ones(len(rows), dtype=bool)
     if records.delimiter != "xlsx" and len(rows):
         counts = records.field_counts[rows]
-        extra_blank = _extra_cells_blank(records.cells, rows, header_cells)
-        ragged = (counts < header_cells) | ((counts > header_cells) & ~extra_blank)
+        extra_blank = np.ones(len(rows), dtype=bool)
+        over = counts > header_cells
+        if over.any():
+            extra_blank[over] = _extra_cells_blank(records.cells, rows[over], header_cells)
+        fewest = _named_cells(records.cells.iloc[layout.header_index].tolist())
+        ragged = ((counts < fewest) | ((counts > header_cells) & ~extra_blank)) \
+            & (lines != records.unterminated_line)
         for line, count in zip(lines[ragged], counts[ragged]):
             problems.append(Problem(name, int(line), None,
                                     f"row has {count} cells but the header has {header_cells}; row set aside"))
@@ -162,6 +181,14 @@ def _structural_checks(name: str, records: Records, layout: Layout, header_cells
                 problems.append(Problem(name, int(lines[position]), None,
                                         "invalid byte for UTF-8 in this row; row set aside"))
     return keep, int((~keep).sum())
+
+
+def _named_cells(header: list[object]) -> int:
+    """Cells up to the last non-blank header cell: a trailing delimiter names no column."""
+    texts = ["" if v is None or v != v else str(v).strip() for v in header]
+    while texts and not texts[-1]:
+        texts.pop()
+    return len(texts)
 
 
 def _extra_cells_blank(cells: pd.DataFrame, rows: np.ndarray, header_cells: int) -> np.ndarray:
@@ -180,9 +207,9 @@ def _typed(frame: pd.DataFrame, kind: str, headers: dict[str, str], rules: Rules
             continue
         days, invalid, other_order = parse_dates(frame[column], day_first)
         frame[f"{column}_day"] = days
-        _report(frame, invalid, column, headers, name, problems, "is not a date")
+        _report(frame, invalid & ~other_order, column, headers, name, problems, "is not a date")
         if other_order.any():
-            example = frame.loc[other_order, column].iloc[0]
+            example = display_text(frame.loc[other_order, column].iloc[0], 40)
             wanted = "false" if day_first else "true"
             problems.append(Problem(name, None, headers[column],
                                     f"{int(other_order.sum())} dates like '{example}' only read with "

@@ -55,26 +55,42 @@ class _Roster:
 
 
 def _day_text(days: pd.Series) -> pd.Series:
-    return days.dt.strftime("%Y-%m-%d").fillna("")
+    """Days as YYYY-MM-DD, formatted once per distinct day."""
+    codes, uniques = pd.factorize(days, use_na_sentinel=True)
+    texts = np.append(pd.DatetimeIndex(uniques).strftime("%Y-%m-%d").to_numpy(dtype=object), "")
+    return pd.Series(texts[codes], index=days.index, dtype=object)
 
 
 def _window_reasons(rules: Rules, days: pd.Series, invalid: pd.Series, what: str) -> list[tuple]:
     start, end = pd.Timestamp(rules.start), pd.Timestamp(rules.end)
-    text = _day_text(days)
     return [
         (invalid, f"{what} date is not a date"),
         (days.isna(), f"no {what} date"),
-        (days < start, what + " " + text + ", before the contest"),
-        (days > end, what + " " + text + ", after the contest"),
+        (days < start, lambda hit: what + " " + _day_text(days[hit]) + ", before the contest"),
+        (days > end, lambda hit: what + " " + _day_text(days[hit]) + ", after the contest"),
     ]
 
 
 def _apply(reasons: list[tuple], index: pd.Index) -> pd.Series:
-    """The first reason that applies to each row, or '' when none does."""
-    conditions = [np.asarray(c, dtype=bool) for c, _ in reasons]
-    choices = [np.asarray(r if isinstance(r, pd.Series) else np.full(len(index), r), dtype=object)
-               for _, r in reasons]
-    return pd.Series(np.select(conditions, choices, default=""), index=index, dtype=object)
+    """The first reason that applies to each row, or '' when none does.
+
+    A reason is a string, or a function of the rows it applies to, so that text is only
+    built for the rows that need it.
+    """
+    result = np.full(len(index), "", dtype=object)
+    undecided = np.ones(len(index), dtype=bool)
+    for condition, reason in reasons:
+        hit = undecided & np.asarray(condition, dtype=bool)
+        if not hit.any():
+            continue
+        if callable(reason):
+            result[hit] = np.asarray(reason(hit), dtype=object)
+        elif isinstance(reason, pd.Series):
+            result[hit] = reason.to_numpy(dtype=object)[hit]
+        else:
+            result[hit] = reason
+        undecided &= ~hit
+    return pd.Series(result, index=index, dtype=object)
 
 
 def _opportunity_rows(rules: Rules, frames: list[pd.DataFrame], targets: TargetAccounts) -> pd.DataFrame:
@@ -121,6 +137,10 @@ def _opportunity_rows(rules: Rules, frames: list[pd.DataFrame], targets: TargetA
     return out
 
 
+def _not_target(account: pd.Series, rep: pd.Series) -> pd.Series:
+    return account.where(account != "", "the account") + " is not a target account of " + rep
+
+
 def _newest_wins(opps: pd.DataFrame, ids: pd.Series) -> pd.Series:
     """Per opportunity id the row of the newest export wins; the others say which row replaced them."""
     order = opps.assign(_id=ids).sort_values(["export_time", "file_order", "line"],
@@ -145,24 +165,24 @@ def _table_reasons(rules: Rules, table: ScoringTable, part: pd.DataFrame, keys: 
     reasons = [(superseded != "", superseded), (keys == "", f"no {credit_header} named")]
     reasons += _window_reasons(rules, part["created_day"], part["created_day"].isna()
                                & (part["created"].str.strip() != ""), "created")
-    reasons.append((~keys.isin(roster_keys), display + " is not on the roster"))
+    reasons.append((~keys.isin(roster_keys), lambda hit: display[hit] + " is not on the roster"))
     if table.target_accounts_only:
         is_target = targets.contains(keys, part.get("account_id", blank), part.get("account", blank))
         account = clean_display(part.get("account", blank))
-        reasons.append((~is_target, account.where(account != "", "the account") + " is not a target account of " + display))
+        reasons.append((~is_target, lambda hit: _not_target(account[hit], display[hit])))
     if "amount" in part:
         bad_amount = amount.isna() & (part["amount"].str.strip() != "")
-        reasons.append((bad_amount, "amount '" + clean_display(part["amount"]) + "' is not an amount"))
-        reasons.append((amount_base.isna() & amount.notna(),
-                        "amount in " + currency + f", no rate to {rules.input.currency} in [input] rates"))
+        reasons.append((bad_amount, lambda hit: "amount '" + clean_display(part["amount"][hit]) + "' is not an amount"))
+        reasons.append((amount_base.isna() & amount.notna(), lambda hit: "amount in " + currency[hit]
+                        + f", no rate to {rules.input.currency} in [input] rates"))
     if table.min_amount is not None:
         minimum = f"{table.min_amount:,.0f}" if table.min_amount.is_integer() else f"{table.min_amount:,.2f}"
         reasons.append((amount.isna(), "no amount"))
-        reasons.append((~(amount_base > table.min_amount),
-                        "amount " + amount_base.map(lambda v: f"{v:,.2f}") + f" is not over {minimum}"))
+        reasons.append((~(amount_base > table.min_amount), lambda hit: "amount " + amount_base[hit].map(
+            lambda v: f"{v:,.2f}") + f" is not over {minimum}"))
     reasons.append((stage_keys == "", "no stage"))
     reasons.append((~stage_keys.isin(table.points_by_stage_key.keys()),
-                    "stage '" + stage_text + "' has no points"))
+                    lambda hit: "stage '" + stage_text[hit] + "' has no points"))
     return _apply(reasons, part.index)
 
 
@@ -182,15 +202,14 @@ def _activity_rows(rules: Rules, frames: list[pd.DataFrame], targets: TargetAcco
     reasons += _window_reasons(rules, acts["date_day"], acts["date_day"].isna()
                                & (acts["date"].str.strip() != ""), "activity")
     reasons.append((keys == "", "no one assigned"))
-    reasons.append((~keys.isin(roster.display.keys()), display + " is not on the roster"))
+    reasons.append((~keys.isin(roster.display.keys()), lambda hit: display[hit] + " is not on the roster"))
     reasons.append((type_keys == "", "no activity type"))
     reasons.append((~type_keys.isin({match_key(t) for t in q.activity_types}),
-                    "type '" + type_text + "' does not count"))
+                    lambda hit: "type '" + type_text[hit] + "' does not count"))
     account = clean_display(acts.get("account", blank))
     if q.target_accounts_only:
         is_target = targets.contains(keys, acts.get("account_id", blank), acts.get("account", blank))
-        reasons.append((~is_target, account.where(account != "", "the account")
-                        + " is not a target account of " + display))
+        reasons.append((~is_target, lambda hit: _not_target(account[hit], display[hit])))
     reason = _apply(reasons, acts.index)
     counted = reason == ""
     return pd.DataFrame({"kind": "activity", "record_id": ids, "rep": display, "team": team,

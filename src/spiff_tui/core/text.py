@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import numpy as np
 import pandas as pd
 
 # Characters that are invisible yet make two names differ: zero-width, bidi controls, BOM.
@@ -22,12 +23,26 @@ def match_key(value: object) -> str:
     return _SPACES.sub(" ", text).strip().casefold()
 
 
+def _by_distinct(values: pd.Series, python_fn, plain_pattern: str, plain_fn, max_plain: int = 10**9) -> pd.Series:
+    """Apply a text function once per distinct value: vectorised for plain ASCII, Python for the rest."""
+    codes, uniques = pd.factorize(values.astype("string"), use_na_sentinel=True)
+    distinct = pd.Series(uniques, dtype="string")
+    plain = (distinct.str.fullmatch(plain_pattern).fillna(False)
+             & (distinct.str.len() <= max_plain)).to_numpy(dtype=bool)
+    mapped = np.empty(len(distinct) + 1, dtype=object)
+    mapped[:-1][plain] = plain_fn(distinct[plain]).to_numpy(dtype=object)
+    mapped[:-1][~plain] = [python_fn(v) for v in distinct[~plain]]
+    mapped[-1] = ""
+    return pd.Series(mapped[codes], index=values.index, dtype=object)
+
+
+# Printable ASCII with single inner spaces needs no Python: only trimming and case.
+_PLAIN_KEY = r"[\x21-\x7e]*( [\x21-\x7e]+)*"
+
+
 def match_keys(values: pd.Series) -> pd.Series:
     """`match_key` over a column, computed once per distinct value."""
-    as_text = values.astype("string")
-    uniques = pd.unique(as_text.dropna())
-    mapping = {u: match_key(u) for u in uniques}
-    return as_text.map(mapping).fillna("").astype(object)
+    return _by_distinct(values, match_key, r" *" + _PLAIN_KEY + r" *", lambda s: s.str.strip().str.lower())
 
 
 def display_text(value: object, limit: int = 200) -> str:
@@ -45,10 +60,7 @@ def display_text(value: object, limit: int = 200) -> str:
 
 def clean_display(values: pd.Series) -> pd.Series:
     """`display_text` over a column, computed once per distinct value."""
-    as_text = values.astype("string")
-    uniques = pd.unique(as_text.dropna())
-    mapping = {u: display_text(u) for u in uniques}
-    return as_text.map(mapping).fillna("").astype(object)
+    return _by_distinct(values, display_text, _PLAIN_KEY, lambda s: s, max_plain=200)
 
 
 def is_blank(values: pd.Series) -> pd.Series:

@@ -80,11 +80,12 @@ def parse_amounts(values: pd.Series, decimal: str) -> tuple[pd.Series, pd.Series
     if uniques.empty:
         return (pd.Series(np.nan, index=values.index), pd.Series("", index=values.index, dtype=object),
                 pd.Series(False, index=values.index))
-    text = uniques.str.replace("\u00a0", " ", regex=False).str.replace("\u202f", " ", regex=False)
-    negative = text.str.match(r"^\(.*\)$") | text.str.match(r"^-") | text.str.match(r".*-$")
-    text = text.str.replace(r"^\((.*)\)$", r"\1", regex=True).str.strip("- ")
-    written = text.str.extract(r"^([A-Za-z]{3})\s*|\s*([A-Za-z]{3})$").astype("string")
-    code = written[0].fillna(written[1]).str.upper()
+    text = uniques.str.replace("[\u00a0\u202f]", " ", regex=True).str.strip()
+    negative = (text.str.match(r"^\(.*\)$") | text.str.match(r"^-") | text.str.match(r".*-$")).fillna(False)
+    text = text.str.replace(r"^\(|\)$", "", regex=True).str.strip("- ")
+    leading = text.str.extract(r"^([A-Za-z]{3})")[0].astype("string")
+    trailing = text.str.extract(r"([A-Za-z]{3})$")[0].astype("string")
+    code = leading.fillna(trailing).str.upper()
     text = text.str.replace(r"^[A-Za-z]{3}\s*|\s*[A-Za-z]{3}$", "", regex=True)
     symbol = text.str.extract(r"^([$€£¥])")[0].astype("string").map(CURRENCY_SYMBOLS)
     text = text.str.replace(r"^[$€£¥]\s*", "", regex=True).str.strip("- ")
@@ -96,7 +97,7 @@ def parse_amounts(values: pd.Series, decimal: str) -> tuple[pd.Series, pd.Series
         text = text.str.replace(",", ".", regex=False)
     number = pd.to_numeric(text.where(well_formed), errors="coerce").astype("float64")
     number = number.where(np.isfinite(number))
-    number = number.where(~negative.fillna(False).astype(bool), -number)
+    number = number.where(~negative.astype(bool), -number)
     currency = code.fillna(symbol).fillna("")
 
     amount = pd.Series(_spread(number, codes, np.nan).astype("float64"), index=values.index)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import warnings
 import zipfile
 from pathlib import Path
@@ -20,7 +21,7 @@ class BadWorkbook(Exception):
     """The workbook cannot be read; the message says why in a user's words."""
 
 
-def check_archive(path: Path) -> None:
+def check_archive(path: Path | io.BytesIO) -> None:
     """Refuse damaged archives and decompression bombs from the ZIP directory, before inflating."""
     try:
         with zipfile.ZipFile(path) as archive:
@@ -55,15 +56,20 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def read_sheets(path: Path) -> list[tuple[str, Records]]:
-    """Every worksheet of the workbook as records, line = the Excel row number."""
+def read_sheets(path: Path, data: bytes | None = None) -> list[tuple[str, Records]]:
+    """Every worksheet of the workbook as records, line = the Excel row number.
+
+    The bytes are checked and opened as one in-memory archive: openpyxl refuses a path not named
+    .xlsx (an XLSX saved as .csv), and a file replaced between the check and the read is never opened.
+    """
     import openpyxl  # imported here: only XLSX files pay for it
 
-    check_archive(path)
+    archive = io.BytesIO(path.read_bytes() if data is None else data)
+    check_archive(archive)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            workbook = openpyxl.load_workbook(archive, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for damaged parts
         raise BadWorkbook(f"not a readable XLSX workbook ({type(exc).__name__}: {exc})")
     sheets = []

@@ -1,0 +1,133 @@
+"""Large delimited files through Arrow's multi-threaded CSV parser — with exact line numbers, or not at all.
+
+Arrow does not report where a row came from, so this path only answers when the file's shape
+proves the numbering: every record is one line and everything Arrow could not parse (footer,
+blank lines) sits in a block at the end. Anything else — ragged rows in the middle, quoted line
+breaks — returns None and the exact, slower csv-module path reads the file instead.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+import pandas as pd
+
+from spiff_tui.core.csv_records import Records, read_records
+
+FAST_MIN_CHARS = 1 << 20
+HEAD_LINES = 64
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
+def _split_after_lines(text: str, count: int) -> int:
+    """The offset just past the `count`-th newline (or the end of the text)."""
+    offset = 0
+    for _ in range(count):
+        found = text.find("\n", offset)
+        if found == -1:
+            return len(text)
+        offset = found + 1
+    return offset
+
+
+def read_records_fast(text: str, header_index_of) -> Records | None:
+    """Records of a large text, or None when only the exact path can number its lines.
+
+    `header_index_of(records)` finds the header among the first records (None if there is none).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    text = text.lstrip("\ufeff")
+    head = read_records(text[:_split_after_lines(text, HEAD_LINES)])
+    header_index = header_index_of(head)
+    if header_index is None or header_index + 1 >= len(head.lines):
+        return None
+    header_line = int(head.lines[header_index])
+    if int(head.lines[header_index + 1]) != header_line + 1:
+        return None  # the header itself spans lines
+    width = int(head.field_counts[header_index])
+    body = text[_split_after_lines(text, header_line):].encode("utf-8")
+    rejected: list[str] = []
+
+    def reject(row) -> str:
+        rejected.append(row.text)
+        return "skip"
+
+    names = [f"c{i}" for i in range(width)]
+    body_lines = body.count(b"\n") + (0 if body.endswith(b"\n") or not body else 1)
+    for newlines_in_values in (False, True):
+        rejected.clear()
+        try:
+            table = pacsv.read_csv(
+                io.BytesIO(body),
+                read_options=pacsv.ReadOptions(column_names=names, block_size=8 << 20),
+                parse_options=pacsv.ParseOptions(delimiter=head.delimiter, newlines_in_values=newlines_in_values,
+                                                 ignore_empty_lines=True, invalid_row_handler=reject),
+                convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                     strings_can_be_null=False, quoted_strings_can_be_null=False),
+            )
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
+            continue
+        # Lines each row spans beyond its first: zero unless a quoted value holds line breaks.
+        extra = np.zeros(table.num_rows, dtype=np.int64)
+        if table.num_rows and _tail_accounts(body, body_lines, table.num_rows, rejected):
+            break
+        for column in table.columns:
+            extra += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
+        if table.num_rows and _tail_accounts(body, body_lines, table.num_rows + int(extra.sum()), rejected):
+            break
+    else:
+        return None
+    tail_rows = _last_lines(body, body_lines - table.num_rows - int(extra.sum()))
+    return _assemble(head, header_index, table, tail_rows, header_line, extra)
+
+
+def _tail_accounts(body: bytes, body_lines: int, parsed_lines: int, rejected: list[str]) -> bool:
+    """Every line not in a parsed row is in the trailing block, and that block is what Arrow rejected."""
+    tail_count = body_lines - parsed_lines
+    if tail_count < 0 or tail_count > len(rejected) + 100:
+        return False
+    tail = _last_lines(body, tail_count)
+    return sorted(r for r in tail if r.strip()) == sorted(r.rstrip("\r") for r in rejected)
+
+
+def _last_lines(data: bytes, count: int) -> list[str]:
+    end = len(data) - (1 if data.endswith(b"\n") else 0)
+    lines = []
+    for _ in range(count):
+        start = data.rfind(b"\n", 0, end) + 1
+        lines.append(data[start:end].decode("utf-8").rstrip("\r"))
+        end = start - 1
+    return lines[::-1]
+
+
+def _assemble(head: Records, header_index: int, table, tail_rows: list[str], header_line: int,
+              extra: np.ndarray) -> Records:
+    import pyarrow.compute as pc
+
+    count = table.num_rows
+    body = table.to_pandas(types_mapper=lambda t: TEXT)
+    body.columns = range(body.shape[1])
+    empty = np.ones(count, dtype=bool)
+    for column in table.columns:
+        empty &= pc.equal(pc.utf8_trim_whitespace(column), "").to_numpy(zero_copy_only=False)
+    tail = [next(csv.reader([row], delimiter=head.delimiter), []) for row in tail_rows]
+    top = head.cells.iloc[:header_index + 1]
+    width = max([body.shape[1], top.shape[1]] + [len(r) for r in tail])
+    tail_cells = pd.DataFrame([r + [None] * (width - len(r)) for r in tail], columns=range(width), dtype=object)
+    cells = pd.concat([top.astype(TEXT), body, tail_cells.astype(TEXT)], ignore_index=True)
+    cells.columns = range(cells.shape[1])
+    starts = header_line + 1 + np.arange(count, dtype=np.int64) + np.concatenate([[0], np.cumsum(extra)[:-1]])
+    after = header_line + 1 + count + int(extra.sum())
+    lines = np.concatenate([head.lines[:header_index + 1], starts.astype(np.int64),
+                            np.arange(after, after + len(tail), dtype=np.int64)])
+    counts = np.concatenate([head.field_counts[:header_index + 1], np.full(count, body.shape[1], dtype=np.int64),
+                             np.array([len(r) for r in tail], dtype=np.int64)])
+    top_filled = head.filled_counts()[:header_index + 1]
+    tail_filled = np.array([sum(1 for c in r if c.strip()) for r in tail], dtype=np.int64)
+    filled = np.concatenate([top_filled, np.where(empty, 0, body.shape[1]), tail_filled])
+    return Records(cells, lines, counts, head.delimiter, None, filled)
