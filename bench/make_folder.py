@@ -36,11 +36,26 @@ CSMS = ["Sam Lee", "Priya Shah", "Omar Farouk"]
 
 ACCOUNT_HEADERS = ["Account ID", "Account Name", "Account Owner", "Target Account"]
 OPPORTUNITY_HEADERS = [
-    "Opportunity ID", "Opportunity Name", "Account ID", "Account Name", "Opportunity Owner",
-    "Account Executive", "Type", "Stage", "Amount", "Created Date", "Close Date",
+    "Opportunity ID",
+    "Opportunity Name",
+    "Account ID",
+    "Account Name",
+    "Opportunity Owner",
+    "Account Executive",
+    "Type",
+    "Stage",
+    "Amount",
+    "Created Date",
+    "Close Date",
 ]
 ACTIVITY_HEADERS = [
-    "Activity ID", "Assigned", "Task Subtype", "Date", "Account ID", "Company / Account", "Subject",
+    "Activity ID",
+    "Assigned",
+    "Task Subtype",
+    "Date",
+    "Account ID",
+    "Company / Account",
+    "Subject",
 ]
 
 # Activity dates span 2026-03-20 .. 2026-05-10, so 30 of 52 days fall in the April contest.
@@ -63,12 +78,26 @@ OPP_TYPE_P = [0.55, 0.20, 0.10, 0.10, 0.05]
 OPP_TYPE_VARIANTS = {
     "New Business": ["New Business", "new business", "New  Business", "NEW" + NBSP + "BUSINESS"],
     "Upsell": ["Upsell", "upsell", "UPSELL ", "Upsell"],
-    "Existing Business": ["Existing Business", "existing business", "Existing  Business", "Existing Business"],
+    "Existing Business": [
+        "Existing Business",
+        "existing business",
+        "Existing  Business",
+        "Existing Business",
+    ],
     "Renewal": ["Renewal", "renewal", "Renewal", "Renewal"],
     "Partner": ["Partner", "partner", "Partner", "Partner"],
 }
-STAGES = ["Prospecting", "Discovery", "Demo", "Proposal", "Negotiation", "Closed Won", "Closed Lost",
-          "Verbal", "Qualification"]
+STAGES = [
+    "Prospecting",
+    "Discovery",
+    "Demo",
+    "Proposal",
+    "Negotiation",
+    "Closed Won",
+    "Closed Lost",
+    "Verbal",
+    "Qualification",
+]
 STAGE_P = [0.24, 0.19, 0.14, 0.10, 0.08, 0.11, 0.09, 0.03, 0.02]
 STAGE_VARIANTS = {s: [s, s.lower(), s + " ", s.upper()] for s in STAGES}
 STAGE_VARIANTS["Closed Won"] = ["Closed Won", "closed won ", "Closed" + NBSP + "Won", "CLOSED  WON"]
@@ -76,23 +105,77 @@ STAGE_VARIANTS["Closed Won"] = ["Closed Won", "closed won ", "Closed" + NBSP + "
 TRUE_FLAGS = ["Yes", "yes", "TRUE", "true", "Y", "1", "x", "X", "\u2713", " Yes "]
 FALSE_FLAGS = ["No", "no", "FALSE", "0", "", "n"]
 
-WORDS_A = ["Northwind", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Acme", "Hooli", "Vandelay",
-           "Soylent", "Tyrell", "Cyberdyne", "Wonka", "Gringotts", "Oceanic", "Monarch", "Pied Piper",
-           "Massive Dynamic", "Aperture", "Black Mesa"]
-WORDS_B = ["Logistics", "Health", "Robotics", "Foods", "Capital", "Energy", "Software", "Media",
-           "Labs", "Freight", "Retail", "Systems", "Bank", "Pharma", "Studios", "Mining"]
+WORDS_A = [
+    "Northwind",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Stark",
+    "Wayne",
+    "Acme",
+    "Hooli",
+    "Vandelay",
+    "Soylent",
+    "Tyrell",
+    "Cyberdyne",
+    "Wonka",
+    "Gringotts",
+    "Oceanic",
+    "Monarch",
+    "Pied Piper",
+    "Massive Dynamic",
+    "Aperture",
+    "Black Mesa",
+]
+WORDS_B = [
+    "Logistics",
+    "Health",
+    "Robotics",
+    "Foods",
+    "Capital",
+    "Energy",
+    "Software",
+    "Media",
+    "Labs",
+    "Freight",
+    "Retail",
+    "Systems",
+    "Bank",
+    "Pharma",
+    "Studios",
+    "Mining",
+]
 SUFFIXES = [" Inc", ", Inc.", " LLC", " Group", " GmbH", "", " Ltd", " & Co."]
 SUBJECTS = [
-    "Call", "Intro call", "Follow-up email", "LinkedIn InMail", "Left voicemail", "Sent deck",
-    "Discovery call", "Email: pricing", "Re: next steps", "Connected on LinkedIn",
-    "Call - no answer", "Email: case study, ROI", "Meeting booked", 'Quote "Q2" sent',
-    "Notes:\nasked for a callback", "Cold call #3",
+    "Call",
+    "Intro call",
+    "Follow-up email",
+    "LinkedIn InMail",
+    "Left voicemail",
+    "Sent deck",
+    "Discovery call",
+    "Email: pricing",
+    "Re: next steps",
+    "Connected on LinkedIn",
+    "Call - no answer",
+    "Email: case study, ROI",
+    "Meeting booked",
+    'Quote "Q2" sent',
+    "Notes:\nasked for a callback",
+    "Cold call #3",
 ]
 
 
 def name_variants(name: str) -> list[str]:
     """Spellings of one person as real exports carry them; all match the canonical name."""
-    return [name, name.lower(), name.upper(), name.replace(" ", "  "), name.replace(" ", NBSP), f" {name} "]
+    return [
+        name,
+        name.lower(),
+        name.upper(),
+        name.replace(" ", "  "),
+        name.replace(" ", NBSP),
+        f" {name} ",
+    ]
 
 
 NAME_VARIANT_P = [0.80, 0.04, 0.03, 0.05, 0.05, 0.03]
@@ -132,14 +215,23 @@ def csv_field(values: np.ndarray, quote_all: bool) -> pa.Array:
     encoded = pa.array(values, type=pa.large_string()).dictionary_encode()
     distinct = encoded.dictionary
     quote = text('"')
-    quoted = pc.binary_join_element_wise(quote, pc.replace_substring(distinct, '"', '""'), quote, text(""))
+    quoted = pc.binary_join_element_wise(
+        quote, pc.replace_substring(distinct, '"', '""'), quote, text("")
+    )
     if not quote_all:
         quoted = pc.if_else(pc.match_substring_regex(distinct, '[,"\r\n]'), quoted, distinct)
     return pc.take(quoted, encoded.indices)
 
 
-def write_csv(path: Path, columns: dict[str, np.ndarray], *, quote_all: bool, crlf: bool, bom: bool,
-              footer: str | None) -> None:
+def write_csv(
+    path: Path,
+    columns: dict[str, np.ndarray],
+    *,
+    quote_all: bool,
+    crlf: bool,
+    bom: bool,
+    footer: str | None,
+) -> None:
     """Build each line with Arrow compute kernels and write the lines' contiguous buffer.
 
     pandas' to_csv takes ~10 s per million rows here, and pyarrow's CSV writer quotes
@@ -147,10 +239,14 @@ def write_csv(path: Path, columns: dict[str, np.ndarray], *, quote_all: bool, cr
     """
     eol = "\r\n" if crlf else "\n"
     fields = [csv_field(values, quote_all) for values in columns.values()]
-    lines = pc.binary_join_element_wise(pc.binary_join_element_wise(*fields, text(",")), text(""), text(eol))
+    lines = pc.binary_join_element_wise(
+        pc.binary_join_element_wise(*fields, text(",")), text(""), text(eol)
+    )
     header = ",".join(f'"{name}"' if quote_all else name for name in columns) + eol
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset:lines.offset + len(lines) + 1]
-    body = memoryview(lines.buffers()[2])[offsets[0]:offsets[-1]] if len(lines) else b""
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[
+        lines.offset : lines.offset + len(lines) + 1
+    ]
+    body = memoryview(lines.buffers()[2])[offsets[0] : offsets[-1]] if len(lines) else b""
     with open(path, "wb") as handle:
         if bom:
             handle.write(codecs.BOM_UTF8)
@@ -173,7 +269,9 @@ class People:
         return self.names.index(name)
 
     def spell(self, rng, person: np.ndarray, messy: bool = True) -> np.ndarray:
-        variant = pick_variant(rng, len(person), NAME_VARIANT_P) if messy else np.zeros(len(person), int)
+        variant = (
+            pick_variant(rng, len(person), NAME_VARIANT_P) if messy else np.zeros(len(person), int)
+        )
         return self.variants[person * self.width + variant]
 
 
@@ -184,7 +282,14 @@ def make_accounts(rng, k: int, people: People, ae_weight: np.ndarray):
     b = np.array(WORDS_B, dtype=object)[(np.arange(k) // len(WORDS_A)) % len(WORDS_B)]
     suffix = np.array(SUFFIXES, dtype=object)[rng.integers(0, len(SUFFIXES), k)]
     # The running number keeps names unique, so joining by name is never ambiguous.
-    name = (pd.Series(a) + " " + pd.Series(b) + " " + pd.Series(np.arange(k)).astype(str) + pd.Series(suffix)).to_numpy(dtype=object)
+    name = (
+        pd.Series(a)
+        + " "
+        + pd.Series(b)
+        + " "
+        + pd.Series(np.arange(k)).astype(str)
+        + pd.Series(suffix)
+    ).to_numpy(dtype=object)
     owned_by_ae = rng.random(k) < 0.8
     owner = np.where(
         owned_by_ae,
@@ -198,14 +303,23 @@ def make_accounts(rng, k: int, people: People, ae_weight: np.ndarray):
         np.array(FALSE_FLAGS, dtype=object)[rng.integers(0, len(FALSE_FLAGS), k)],
     )
     frame = {
-        "Account ID": account_id, "Account Name": name,
-        "Account Owner": people.spell(rng, owner), "Target Account": flag,
+        "Account ID": account_id,
+        "Account Name": name,
+        "Account Owner": people.spell(rng, owner),
+        "Target Account": flag,
     }
     return frame, account_id, name, owner, target
 
 
-def accounts_for(rng, person: np.ndarray, owner: np.ndarray, target: np.ndarray, n_ae: int,
-                 p_target: float, p_own_other: float) -> np.ndarray:
+def accounts_for(
+    rng,
+    person: np.ndarray,
+    owner: np.ndarray,
+    target: np.ndarray,
+    n_ae: int,
+    p_target: float,
+    p_own_other: float,
+) -> np.ndarray:
     """An account per row: mostly the person's own target accounts, some their others, rest random."""
     k = len(owner)
     account = rng.integers(0, k, len(person))
@@ -237,18 +351,27 @@ def variant_table(canon: list[str], variants: dict[str, list[str]]) -> np.ndarra
     return np.array([v for c in canon for v in variants[c]], dtype=object)
 
 
-def make_activities(rng, n: int, people: People, ae_weight, acc_id, acc_name, acc_owner, acc_target):
+def make_activities(
+    rng, n: int, people: People, ae_weight, acc_id, acc_name, acc_owner, acc_target
+):
     is_ae = rng.random(n) < 0.85
-    person = np.where(is_ae, rng.choice(people.n_ae, size=n, p=ae_weight / ae_weight.sum()),
-                      people.n_ae + rng.integers(0, len(OFF_ROSTER), n))
+    person = np.where(
+        is_ae,
+        rng.choice(people.n_ae, size=n, p=ae_weight / ae_weight.sum()),
+        people.n_ae + rng.integers(0, len(OFF_ROSTER), n),
+    )
     account = accounts_for(rng, person, acc_owner, acc_target, people.n_ae, 0.75, 0.10)
     kind = rng.choice(len(ACTIVITY_TYPES), size=n, p=ACTIVITY_TYPE_P)
     type_spelling = pick_variant(rng, n, [0.88, 0.05, 0.04, 0.03])
     types = variant_table(ACTIVITY_TYPES, TYPE_VARIANTS)[kind * 4 + type_spelling]
-    ids = ("00TDn" + pd.Series(np.arange(n)).astype(str).str.zfill(10) + "MAA").to_numpy(dtype=object)
+    ids = ("00TDn" + pd.Series(np.arange(n)).astype(str).str.zfill(10) + "MAA").to_numpy(
+        dtype=object
+    )
     subject_p = np.full(len(SUBJECTS), 1.0)
     subject_p[SUBJECTS.index("Notes:\nasked for a callback")] = 0.02  # a few quoted newlines
-    subject = np.array(SUBJECTS, dtype=object)[rng.choice(len(SUBJECTS), n, p=subject_p / subject_p.sum())]
+    subject = np.array(SUBJECTS, dtype=object)[
+        rng.choice(len(SUBJECTS), n, p=subject_p / subject_p.sum())
+    ]
     account_id = np.where(rng.random(n) < 0.10, "", acc_id[account])
     return {
         "Activity ID": ids,
@@ -274,16 +397,26 @@ def write_activities(rng, out: Path, columns: dict, n_files: int) -> list[tuple[
             "Activity ID": columns["Activity ID"][rows],
             "Assigned": columns["Assigned"][rows],
             "Task Subtype": columns["Task Subtype"][rows],
-            "Date": day_strings(ACTIVITY_FIRST_DAY, ACTIVITY_DAYS, "us" if salesforce else "iso")[columns["day"][rows]],
+            "Date": day_strings(ACTIVITY_FIRST_DAY, ACTIVITY_DAYS, "us" if salesforce else "iso")[
+                columns["day"][rows]
+            ],
             "Account ID": columns["Account ID"][rows],
             "Company / Account": columns["Company / Account"][rows],
             "Subject": columns["Subject"][rows],
         }
         path = out / f"activities_{i + 1}.csv"
-        footer = salesforce_footer("Activities April", f"Dana Ops  5/{i + 1}/2026 9:0{i} AM", quoted=True) if salesforce else None
+        footer = (
+            salesforce_footer(
+                "Activities April", f"Dana Ops  5/{i + 1}/2026 9:0{i} AM", quoted=True
+            )
+            if salesforce
+            else None
+        )
         # Salesforce-style files: every value quoted, CRLF, footer. The others: HubSpot-style
         # minimal quoting, LF, a UTF-8 BOM and ISO dates.
-        write_csv(path, frame, quote_all=salesforce, crlf=salesforce, bom=not salesforce, footer=footer)
+        write_csv(
+            path, frame, quote_all=salesforce, crlf=salesforce, bom=not salesforce, footer=footer
+        )
         written.append((path, hi - lo))
     return written
 
@@ -300,12 +433,16 @@ def format_amounts(rng, amount: np.ndarray) -> np.ndarray:
         [whole, cents, thousands, "$" + thousands, "$" + thousands_whole],
         "USD " + thousands,
     ).astype(object)
-    out[amount < 0] = ("(" + pd.Series(-amount).map("{:,.2f}".format) + ")").to_numpy(dtype=object)[amount < 0]
+    out[amount < 0] = ("(" + pd.Series(-amount).map("{:,.2f}".format) + ")").to_numpy(dtype=object)[
+        amount < 0
+    ]
     out[rng.random(n) < 0.03] = ""
     return out
 
 
-def make_opportunities(rng, m: int, people: People, ae_weight, acc_id, acc_name, acc_owner, acc_target):
+def make_opportunities(
+    rng, m: int, people: People, ae_weight, acc_id, acc_name, acc_owner, acc_target
+):
     kind = rng.choice(len(OPP_TYPES), size=m, p=OPP_TYPE_P)
     new_business = kind == 0
     upsell = (kind == 1) | (kind == 2)
@@ -315,22 +452,41 @@ def make_opportunities(rng, m: int, people: People, ae_weight, acc_id, acc_name,
     roll = rng.random(m)
     owner = np.where(new_business, np.where(roll < 0.8, ae, off), csm)
     credited_ae = np.where(upsell, np.where(roll < 0.85, ae, np.where(roll < 0.95, off, -1)), ae)
-    account = accounts_for(rng, np.where(new_business, owner, -1), acc_owner, acc_target, people.n_ae, 0.70, 0.15)
+    account = accounts_for(
+        rng, np.where(new_business, owner, -1), acc_owner, acc_target, people.n_ae, 0.70, 0.15
+    )
 
     amount = np.round(rng.lognormal(np.log(9000), 0.8, m), 2)
     edge = rng.random(m)
-    amount = np.where(edge < 0.04, 5000.0, np.where(edge < 0.06, 5000.01, np.where(edge < 0.08, 4999.99, amount)))
+    amount = np.where(
+        edge < 0.04, 5000.0, np.where(edge < 0.06, 5000.01, np.where(edge < 0.08, 4999.99, amount))
+    )
     amount = np.where(edge > 0.99, -np.round(amount / 10, 2), amount)  # credit notes
     created = rng.integers(0, OPPORTUNITY_DAYS, m)
     stage = rng.choice(len(STAGES), size=m, p=STAGE_P)
 
-    ids = ("006Dn" + pd.Series(np.arange(m)).astype(str).str.zfill(10) + "QAA").to_numpy(dtype=object)
-    names = (pd.Series(acc_name[account]) + " - " + pd.Series(np.array(OPP_TYPES, dtype=object)[kind])).to_numpy(dtype=object)
-    return dict(ids=ids, names=names, account=account, owner=owner, credited_ae=credited_ae, kind=kind,
-                stage=stage, amount=amount, created=created)
+    ids = ("006Dn" + pd.Series(np.arange(m)).astype(str).str.zfill(10) + "QAA").to_numpy(
+        dtype=object
+    )
+    names = (
+        pd.Series(acc_name[account]) + " - " + pd.Series(np.array(OPP_TYPES, dtype=object)[kind])
+    ).to_numpy(dtype=object)
+    return {
+        "ids": ids,
+        "names": names,
+        "account": account,
+        "owner": owner,
+        "credited_ae": credited_ae,
+        "kind": kind,
+        "stage": stage,
+        "amount": amount,
+        "created": created,
+    }
 
 
-def opportunity_columns(rng, opp: dict, rows: np.ndarray, people: People, acc_id, acc_spellings, date_style: str) -> dict:
+def opportunity_columns(
+    rng, opp: dict, rows: np.ndarray, people: People, acc_id, acc_spellings, date_style: str
+) -> dict:
     n = len(rows)
     account = opp["account"][rows]
     ae = opp["credited_ae"][rows]
@@ -345,15 +501,21 @@ def opportunity_columns(rng, opp: dict, rows: np.ndarray, people: People, acc_id
         "Account Name": messy_account_names(rng, acc_spellings, account),
         "Opportunity Owner": people.spell(rng, opp["owner"][rows]),
         "Account Executive": ae_text,
-        "Type": variant_table(OPP_TYPES, OPP_TYPE_VARIANTS)[opp["kind"][rows] * 4 + pick_variant(rng, n, [0.85, 0.06, 0.05, 0.04])],
-        "Stage": variant_table(STAGES, STAGE_VARIANTS)[opp["stage"][rows] * 4 + pick_variant(rng, n, [0.85, 0.06, 0.05, 0.04])],
+        "Type": variant_table(OPP_TYPES, OPP_TYPE_VARIANTS)[
+            opp["kind"][rows] * 4 + pick_variant(rng, n, [0.85, 0.06, 0.05, 0.04])
+        ],
+        "Stage": variant_table(STAGES, STAGE_VARIANTS)[
+            opp["stage"][rows] * 4 + pick_variant(rng, n, [0.85, 0.06, 0.05, 0.04])
+        ],
         "Amount": format_amounts(rng, opp["amount"][rows]),
         "Created Date": days[opp["created"][rows]],
         "Close Date": days[opp["created"][rows] + rng.integers(14, 120, n)],
     }
 
 
-def write_opportunities(rng, out: Path, opp: dict, people: People, acc_id, acc_name) -> list[tuple[Path, int]]:
+def write_opportunities(
+    rng, out: Path, opp: dict, people: People, acc_id, acc_name
+) -> list[tuple[Path, int]]:
     m = len(opp["ids"])
     acc_spellings = account_spellings(acc_name)
     in_new = rng.random(m) < 0.9
@@ -364,10 +526,16 @@ def write_opportunities(rng, out: Path, opp: dict, people: People, acc_id, acc_n
     old = {key: value.copy() for key, value in opp.items()}
     roll = rng.random(m)
     old["stage"] = np.where(roll < 0.4, 0, old["stage"])
-    old["amount"] = np.where((roll > 0.4) & (roll < 0.6), np.round(old["amount"] * 0.8, 2), old["amount"])
+    old["amount"] = np.where(
+        (roll > 0.4) & (roll < 0.6), np.round(old["amount"] * 0.8, 2), old["amount"]
+    )
     reassigned = (roll > 0.6) & (roll < 0.65)
-    old["owner"] = np.where(reassigned & (old["kind"] == 0), rng.integers(0, people.n_ae, m), old["owner"])
-    old["credited_ae"] = np.where(reassigned & (old["kind"] != 0), rng.integers(0, people.n_ae, m), old["credited_ae"])
+    old["owner"] = np.where(
+        reassigned & (old["kind"] == 0), rng.integers(0, people.n_ae, m), old["owner"]
+    )
+    old["credited_ae"] = np.where(
+        reassigned & (old["kind"] != 0), rng.integers(0, people.n_ae, m), old["credited_ae"]
+    )
     old["kind"] = np.where((roll > 0.65) & (roll < 0.68), 3, old["kind"])
 
     older = out / "opportunities_a.csv"
@@ -375,12 +543,26 @@ def write_opportunities(rng, out: Path, opp: dict, people: People, acc_id, acc_n
     old_rows = rng.permutation(np.flatnonzero(in_old))
     new_rows = rng.permutation(np.flatnonzero(in_new))
     # Same day, 11:42 AM vs 1:07 PM: only a real 12-hour clock parse orders them right.
-    write_csv(older, opportunity_columns(rng, old, old_rows, people, acc_id, acc_spellings, "us"),
-              quote_all=True, crlf=True, bom=False,
-              footer=salesforce_footer("Opportunities - April Spiff", "Dana Ops  5/4/2026 11:42 AM", quoted=True))
-    write_csv(newer, opportunity_columns(rng, opp, new_rows, people, acc_id, acc_spellings, "us"),
-              quote_all=False, crlf=True, bom=False,
-              footer=salesforce_footer("Opportunities - April Spiff", "Dana Ops  5/4/2026 1:07 PM", quoted=False))
+    write_csv(
+        older,
+        opportunity_columns(rng, old, old_rows, people, acc_id, acc_spellings, "us"),
+        quote_all=True,
+        crlf=True,
+        bom=False,
+        footer=salesforce_footer(
+            "Opportunities - April Spiff", "Dana Ops  5/4/2026 11:42 AM", quoted=True
+        ),
+    )
+    write_csv(
+        newer,
+        opportunity_columns(rng, opp, new_rows, people, acc_id, acc_spellings, "us"),
+        quote_all=False,
+        crlf=True,
+        bom=False,
+        footer=salesforce_footer(
+            "Opportunities - April Spiff", "Dana Ops  5/4/2026 1:07 PM", quoted=False
+        ),
+    )
     now = time.time()
     os.utime(newer, (now - 3600, now - 3600))
     os.utime(older, (now, now))
@@ -394,12 +576,24 @@ def scaled_rules(text: str, min_activities: int, min_calls: int) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--activities", type=int, required=True, help="distinct activities (rows written are ~5%% more: overlaps)")
-    parser.add_argument("--opportunities", type=int, required=True, help="distinct opportunities over both snapshots")
+    parser.add_argument(
+        "--activities",
+        type=int,
+        required=True,
+        help="distinct activities (rows written are ~5%% more: overlaps)",
+    )
+    parser.add_argument(
+        "--opportunities",
+        type=int,
+        required=True,
+        help="distinct opportunities over both snapshots",
+    )
     parser.add_argument("--accounts", type=int, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--rules", type=Path, default=REPO_RULES, help="rules.toml to copy (default: the repo's)")
+    parser.add_argument(
+        "--rules", type=Path, default=REPO_RULES, help="rules.toml to copy (default: the repo's)"
+    )
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -412,15 +606,27 @@ def main(argv: list[str] | None = None) -> int:
     ae_weight = rng.permutation(np.linspace(0.55, 1.45, len(aes)))
 
     args.out.mkdir(parents=True, exist_ok=True)
-    accounts, acc_id, acc_name, acc_owner, acc_target = make_accounts(rng, args.accounts, people, ae_weight)
-    write_csv(args.out / "accounts.csv", accounts, quote_all=True, crlf=True, bom=False,
-              footer=salesforce_footer("Accounts - Targets", "Dana Ops  5/1/2026 8:15 AM", quoted=True))
+    accounts, acc_id, acc_name, acc_owner, acc_target = make_accounts(
+        rng, args.accounts, people, ae_weight
+    )
+    write_csv(
+        args.out / "accounts.csv",
+        accounts,
+        quote_all=True,
+        crlf=True,
+        bom=False,
+        footer=salesforce_footer("Accounts - Targets", "Dana Ops  5/1/2026 8:15 AM", quoted=True),
+    )
     files = [(args.out / "accounts.csv", args.accounts)]
 
-    opp = make_opportunities(rng, args.opportunities, people, ae_weight, acc_id, acc_name, acc_owner, acc_target)
+    opp = make_opportunities(
+        rng, args.opportunities, people, ae_weight, acc_id, acc_name, acc_owner, acc_target
+    )
     files += write_opportunities(rng, args.out, opp, people, acc_id, acc_name)
 
-    columns = make_activities(rng, args.activities, people, ae_weight, acc_id, acc_name, acc_owner, acc_target)
+    columns = make_activities(
+        rng, args.activities, people, ae_weight, acc_id, acc_name, acc_owner, acc_target
+    )
     files += write_activities(rng, args.out, columns, int(rng.integers(2, 5)))
 
     # Expected counted activities of an AE of average effort: on-roster share x in-contest days
@@ -428,11 +634,18 @@ def main(argv: list[str] | None = None) -> int:
     average = args.activities * 0.85 / len(aes) * (30 / ACTIVITY_DAYS) * 0.85 * 0.75
     min_activities = max(1, round(average))
     min_calls = max(1, round(average * (0.42 / 0.85) * 0.95))
-    (args.out / "rules.toml").write_text(scaled_rules(rules_text, min_activities, min_calls), encoding="utf-8")
+    (args.out / "rules.toml").write_text(
+        scaled_rules(rules_text, min_activities, min_calls), encoding="utf-8"
+    )
 
     for path, rows in files:
-        print(f"{path.name:24} {rows:>10,} rows  {path.stat().st_size / 1e6:8.1f} MB", file=sys.stderr)
-    print(f"rules.toml               min_activities={min_activities} min_calls={min_calls}", file=sys.stderr)
+        print(
+            f"{path.name:24} {rows:>10,} rows  {path.stat().st_size / 1e6:8.1f} MB", file=sys.stderr
+        )
+    print(
+        f"rules.toml               min_activities={min_activities} min_calls={min_calls}",
+        file=sys.stderr,
+    )
     print(f"wrote {args.out} in {time.perf_counter() - started:.1f}s", file=sys.stderr)
     return 0
 

@@ -35,15 +35,38 @@ class Records:
 
 
 def sniff_delimiter(text: str) -> str:
-    head = [line for line in text.splitlines()[:60] if line.strip()]
+    head = text[:_offset_after_lines(text, 60)]
     best, best_score = ",", (-1, -1)
     for delimiter in DELIMITERS:
-        counts = Counter(len(row) for row in csv.reader(head, delimiter=delimiter))
+        counts = Counter(len(row) for row in _head_records(head, delimiter) if any(c.strip() for c in row))
         mode, frequency = max(counts.items(), key=lambda kv: (kv[1], kv[0]), default=(1, 0))
-        score = (frequency if mode > 1 else 0, mode)
+        # The share of records with the usual cell count, not their number: a wrong delimiter
+        # that mis-reads quotes splits records into more, equally short, pieces.
+        score = (frequency / max(sum(counts.values()), 1) if mode > 1 else 0, mode)
         if score > best_score:
             best, best_score = delimiter, score
     return best
+
+
+def _offset_after_lines(text: str, count: int) -> int:
+    offset = 0
+    for _ in range(count):
+        found = text.find("\n", offset)
+        if found == -1:
+            return len(text)
+        offset = found + 1
+    return offset
+
+
+def _head_records(head: str, delimiter: str) -> list[list[str]]:
+    """The head parsed as records, so a quoted line break or delimiter does not split a record."""
+    rows: list[list[str]] = []
+    reader = csv.reader(io.StringIO(head, newline=""), delimiter=delimiter)
+    try:
+        rows.extend(reader)
+    except csv.Error:
+        pass  # the head ends inside a quoted cell: the records before it still count
+    return rows
 
 
 def read_records(text: str) -> Records:

@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 
 from spiff_tui.core.csv_records import Records, read_records
+from spiff_tui.core.text import TEXT
 
 FAST_MIN_CHARS = 1 << 20
 HEAD_LINES = 64
-TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
 def _split_after_lines(text: str, count: int) -> int:

@@ -8,6 +8,8 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
+TEXT = pd.StringDtype("pyarrow")
+
 # Characters that are invisible yet make two names differ: zero-width, bidi controls, BOM.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad]")
 _SPACES = re.compile(r"[\s\u00a0\u2007\u202f]+")
@@ -25,8 +27,8 @@ def match_key(value: object) -> str:
 
 def _by_distinct(values: pd.Series, python_fn, plain_pattern: str, plain_fn, max_plain: int = 10**9) -> pd.Series:
     """Apply a text function once per distinct value: vectorised for plain ASCII, Python for the rest."""
-    codes, uniques = pd.factorize(values.astype("string"), use_na_sentinel=True)
-    distinct = pd.Series(uniques, dtype="string")
+    codes, uniques = pd.factorize(values.astype(TEXT), use_na_sentinel=True)
+    distinct = pd.Series(uniques, dtype=TEXT)
     plain = (distinct.str.fullmatch(plain_pattern).fillna(False)
              & (distinct.str.len() <= max_plain)).to_numpy(dtype=bool)
     mapped = np.empty(len(distinct) + 1, dtype=object)
@@ -64,4 +66,4 @@ def clean_display(values: pd.Series) -> pd.Series:
 
 
 def is_blank(values: pd.Series) -> pd.Series:
-    return values.isna() | (values.astype("string").str.strip() == "")
+    return values.isna() | (values.astype(TEXT).str.strip() == "")

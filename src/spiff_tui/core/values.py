@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from spiff_tui.core.text import match_key
+from spiff_tui.core.text import TEXT, match_key
 
 TRUE_FLAGS = frozenset({"true", "yes", "y", "1", "x", "✓", "✔", "checked"})
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -14,9 +14,9 @@ CURRENCY_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
 
 def _uniques(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """The distinct non-blank texts of a column, and each row's index into them (-1 for blank)."""
-    text = values.astype("string").str.strip()
+    text = values.astype(TEXT).str.strip()
     codes, uniques = pd.factorize(text.mask(text == ""), use_na_sentinel=True)
-    return pd.Series(uniques, dtype="string"), codes
+    return pd.Series(uniques, dtype=TEXT), codes
 
 
 def _spread(per_unique: pd.Series, codes: np.ndarray, fill) -> np.ndarray:
@@ -83,13 +83,13 @@ def parse_amounts(values: pd.Series, decimal: str) -> tuple[pd.Series, pd.Series
     text = uniques.str.replace("[\u00a0\u202f]", " ", regex=True).str.strip()
     negative = (text.str.match(r"^\(.*\)$") | text.str.match(r"^-") | text.str.match(r".*-$")).fillna(False)
     text = text.str.replace(r"^\(|\)$", "", regex=True).str.strip("- ")
-    leading = text.str.extract(r"^([A-Za-z]{3})")[0].astype("string")
-    trailing = text.str.extract(r"([A-Za-z]{3})$")[0].astype("string")
+    leading = text.str.slice(0, 3).where(text.str.match(r"^[A-Za-z]{3}"))
+    trailing = text.str.slice(-3).where(text.str.match(r".*[A-Za-z]{3}$"))
     code = leading.fillna(trailing).str.upper()
-    text = text.str.replace(r"^[A-Za-z]{3}\s*|\s*[A-Za-z]{3}$", "", regex=True)
-    symbol = text.str.extract(r"^([$€£¥])")[0].astype("string").map(CURRENCY_SYMBOLS)
-    text = text.str.replace(r"^[$€£¥]\s*", "", regex=True).str.strip("- ")
-    thousands, point = (r"[.\s']", ",") if decimal == "," else (r"[,\s']", r"\.")
+    text = text.str.replace(r"^[A-Za-z]{3} *|[ \t]*[A-Za-z]{3}$", "", regex=True)
+    symbol = text.str.slice(0, 1).map(CURRENCY_SYMBOLS)
+    text = text.str.lstrip("$€£¥ ").str.strip("- ")
+    thousands, point = (r"[. \t']", ",") if decimal == "," else (r"[, \t']", r"\.")
     grouped = rf"(\d{{1,3}}({thousands}\d{{3}})+|\d+)({point}\d*)?([eE][+-]?\d+)?|{point}\d+"
     well_formed = text.str.fullmatch(grouped).fillna(False).astype(bool)
     text = text.str.replace(thousands, "", regex=True)
