@@ -143,9 +143,18 @@ def _footer_start(cells: pd.DataFrame, filled: np.ndarray, start: int) -> int:
             break
         has_marker |= marker
         position -= 1
-    if position == len(cells):
-        return position
-    return position if (has_marker or filled[position] == 0) else len(cells)
+    found = position if position < len(cells) and (has_marker or filled[position] == 0) else len(cells)
+    # A company name with a comma ("Acme, Inc.") ends the footer in two cells: after a blank
+    # line, short records that hold a marker are the footer too.
+    short = len(cells)
+    while short > start and filled[short - 1] <= 2:
+        short -= 1
+    for blank in range(short, found):
+        if filled[blank] == 0:
+            after = _first_filled(cells.iloc[blank + 1:]).fillna("").str.strip()
+            if after.str.match(FOOTER_MARKER).any():
+                return blank
+    return found
 
 
 def _generated_time(texts: list[str], day_first: bool) -> dt.datetime | None:
