@@ -7,23 +7,40 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from spiff_tui.core.text import match_keys
+from spiff_tui.core.text import Coded, match_keys
 
 SEP = "\x1f"
+
+
+def _pairs_in(rep_keys: np.ndarray, accounts: np.ndarray, owners: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Whether each (rep, account) row pair is among the (owner, account) target pairs, on integer codes."""
+    rep_codes, rep_values = pd.factorize(rep_keys)
+    account_codes, account_values = pd.factorize(accounts)
+    width = len(account_values) + 1
+    owner_codes = pd.Index(rep_values).get_indexer(owners)
+    target_codes = pd.Index(account_values).get_indexer(targets)
+    known = (owner_codes >= 0) & (target_codes >= 0)
+    wanted = owner_codes[known].astype(np.int64) * width + target_codes[known]
+    return np.isin(rep_codes.astype(np.int64) * width + account_codes, wanted)
 
 
 @dataclass(frozen=True, eq=False)
 class TargetAccounts:
     known_ids: frozenset[str]
-    by_id: pd.MultiIndex       # (owner key, account id) of target accounts
-    by_name: pd.MultiIndex     # (owner key, account name key) of target accounts
+    id_owners: np.ndarray      # owner key of each target account that has an id
+    ids: np.ndarray
+    name_owners: np.ndarray    # owner key of each target account
+    names: np.ndarray          # its name key
 
     def contains(self, rep_keys: pd.Series, account_ids: pd.Series, account_names: pd.Series) -> np.ndarray:
         """Whether each row's account is a target account of its rep: by id when known, else by name."""
         ids = account_ids.fillna("").astype(str).str.strip()
         use_id = (ids.isin(self.known_ids) & (ids != "")).to_numpy(dtype=bool)
-        by_id = pd.MultiIndex.from_arrays([rep_keys, ids]).isin(self.by_id)
-        by_name = pd.MultiIndex.from_arrays([rep_keys, match_keys(account_names)]).isin(self.by_name)
+        keys = np.asarray(rep_keys, dtype=object)
+        by_id = _pairs_in(keys, ids.to_numpy(dtype=object), self.id_owners, self.ids)
+        coded_names = Coded(account_names)
+        names = coded_names.per_row(coded_names.keys())
+        by_name = _pairs_in(keys, names, self.name_owners, self.names)
         return np.where(use_id, by_id, by_name)
 
 
@@ -40,15 +57,13 @@ def newest_accounts(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def target_accounts(accounts: pd.DataFrame) -> TargetAccounts:
+    nothing = np.array([], dtype=object)
     if accounts.empty:
-        nothing = pd.MultiIndex.from_arrays([[], []])
-        return TargetAccounts(frozenset(), nothing, nothing)
-    owners = match_keys(accounts["owner"])
-    targets = accounts["is_target"].astype(bool)
-    ids = accounts["id"].astype(str)
-    names = match_keys(accounts["name"])
-    return TargetAccounts(
-        known_ids=frozenset(ids[ids != ""]),
-        by_id=pd.MultiIndex.from_arrays([owners[targets & (ids != "")], ids[targets & (ids != "")]]),
-        by_name=pd.MultiIndex.from_arrays([owners[targets], names[targets]]),
-    )
+        return TargetAccounts(frozenset(), nothing, nothing, nothing, nothing)
+    owners = match_keys(accounts["owner"]).to_numpy(dtype=object)
+    targets = accounts["is_target"].to_numpy(dtype=bool)
+    ids = accounts["id"].astype(str).to_numpy(dtype=object)
+    names = match_keys(accounts["name"]).to_numpy(dtype=object)
+    with_id = targets & (ids != "")
+    return TargetAccounts(known_ids=frozenset(ids[ids != ""]), id_owners=owners[with_id], ids=ids[with_id],
+                          name_owners=owners[targets], names=names[targets])

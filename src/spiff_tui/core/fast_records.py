@@ -9,7 +9,6 @@ breaks — returns None and the exact, slower csv-module path reads the file ins
 from __future__ import annotations
 
 import csv
-import io
 
 import numpy as np
 import pandas as pd
@@ -32,10 +31,11 @@ def _split_after_lines(text: str, count: int) -> int:
     return offset
 
 
-def read_records_fast(text: str, header_index_of) -> Records | None:
+def read_records_fast(text: str, header_index_of, raw: bytes | None = None) -> Records | None:
     """Records of a large text, or None when only the exact path can number its lines.
 
     `header_index_of(records)` finds the header among the first records (None if there is none).
+    `raw` is the file's own UTF-8 bytes when they equal the text, sparing a re-encode.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -50,7 +50,9 @@ def read_records_fast(text: str, header_index_of) -> Records | None:
     if int(head.lines[header_index + 1]) != header_line + 1:
         return None  # the header itself spans lines
     width = int(head.field_counts[header_index])
-    body = text[_split_after_lines(text, header_line):].encode("utf-8")
+    data = raw if raw is not None else text.encode("utf-8")
+    offset = _byte_offset_after_lines(data, header_line)
+    body = pa.py_buffer(data).slice(offset)
     rejected: list[str] = []
 
     def reject(row) -> str:
@@ -58,12 +60,12 @@ def read_records_fast(text: str, header_index_of) -> Records | None:
         return "skip"
 
     names = [f"c{i}" for i in range(width)]
-    body_lines = body.count(b"\n") + (0 if body.endswith(b"\n") or not body else 1)
+    body_lines = data.count(b"\n", offset) + (0 if data.endswith(b"\n") or len(data) == offset else 1)
     for newlines_in_values in (False, True):
         rejected.clear()
         try:
             table = pacsv.read_csv(
-                io.BytesIO(body),
+                pa.BufferReader(body),
                 read_options=pacsv.ReadOptions(column_names=names, block_size=8 << 20),
                 parse_options=pacsv.ParseOptions(delimiter=head.delimiter, newlines_in_values=newlines_in_values,
                                                  ignore_empty_lines=True, invalid_row_handler=reject),
@@ -74,16 +76,26 @@ def read_records_fast(text: str, header_index_of) -> Records | None:
             continue
         # Lines each row spans beyond its first: zero unless a quoted value holds line breaks.
         extra = np.zeros(table.num_rows, dtype=np.int64)
-        if table.num_rows and _tail_accounts(body, body_lines, table.num_rows, rejected):
+        if table.num_rows and _tail_accounts(data, body_lines, table.num_rows, rejected):
             break
         for column in table.columns:
             extra += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
-        if table.num_rows and _tail_accounts(body, body_lines, table.num_rows + int(extra.sum()), rejected):
+        if table.num_rows and _tail_accounts(data, body_lines, table.num_rows + int(extra.sum()), rejected):
             break
     else:
         return None
-    tail_rows = _last_lines(body, body_lines - table.num_rows - int(extra.sum()))
+    tail_rows = _last_lines(data, body_lines - table.num_rows - int(extra.sum()))
     return _assemble(head, header_index, table, tail_rows, header_line, extra)
+
+
+def _byte_offset_after_lines(data: bytes, count: int) -> int:
+    offset = 0
+    for _ in range(count):
+        found = data.find(b"\n", offset)
+        if found == -1:
+            return len(data)
+        offset = found + 1
+    return offset
 
 
 def _tail_accounts(body: bytes, body_lines: int, parsed_lines: int, rejected: list[str]) -> bool:

@@ -16,7 +16,7 @@ from spiff_tui.core.fast_records import FAST_MIN_CHARS, read_records_fast
 from spiff_tui.core.layout import Layout, find_layout
 from spiff_tui.core.problems import ERROR, INFO, WARNING, Problem
 from spiff_tui.core.rules import Rules
-from spiff_tui.core.text import display_text
+from spiff_tui.core.text import TEXT, display_text
 from spiff_tui.core.values import parse_amounts, parse_dates, parse_flags
 from spiff_tui.core.xlsx_records import BadWorkbook, read_sheets
 
@@ -84,8 +84,12 @@ def read_export(path: Path, rules: Rules) -> FileResult:
         return _with(base, *notes, Problem(name, None, None, f"{exc}; file skipped"))
     records = None
     if len(decoded.text) >= FAST_MIN_CHARS:
+        # The body after the header is the same bytes as the text when nothing was repaired.
+        same_bytes = (decoded.encoding in ("utf-8", "utf-8-sig") and not decoded.bad_byte_lines
+                      and not decoded.nul_lines)
         records = read_records_fast(decoded.text, lambda head: find_layout(
-            head.cells, head.filled_counts(), rules, rules.input.day_first).header_index)
+            head.cells, head.filled_counts(), rules, rules.input.day_first).header_index,
+            data if same_bytes else None)
     records = records or read_records(decoded.text)
     if decoded.nul_lines:
         lines = ", ".join(map(str, decoded.nul_lines[:5]))
@@ -141,7 +145,7 @@ def _build(base: FileResult, records: Records, rules: Rules, notes: list[Problem
     keep, skipped = _structural_checks(name, records, layout, header_cells, bad_lines, problems)
     rows = layout.data[keep]
     frame = pd.DataFrame(
-        {f: cells.iloc[rows, pos].fillna("").astype(str).array for f, pos in layout.columns.items()}
+        {f: cells.iloc[rows, pos].astype(TEXT).fillna("").array for f, pos in layout.columns.items()}
     )
     frame["line"] = records.lines[rows]
     header = [("" if v is None else str(v).strip()) for v in cells.iloc[layout.header_index].tolist()]

@@ -8,7 +8,7 @@ import pandas as pd
 from spiff_tui.core.accounts import TargetAccounts, newest_accounts, target_accounts
 from spiff_tui.core.reader import FileResult
 from spiff_tui.core.rules import Rules, ScoringTable
-from spiff_tui.core.text import clean_display, match_key, match_keys
+from spiff_tui.core.text import Coded, clean_display, match_key, match_keys
 
 LEDGER_COLUMNS = ["kind", "record_id", "rep", "team", "stage_or_type", "points", "counted", "reason",
                   "file", "line", "account", "date", "amount", "is_call"]
@@ -46,12 +46,14 @@ class _Roster:
         self.team = {match_key(m): t for m, t in rules.team_of.items()}
 
     def people(self, raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-        """(key, display name, team) per row: roster spelling for roster members."""
-        keys = match_keys(raw)
-        on_roster = keys.isin(self.display.keys())
-        display = keys.map(self.display).where(on_roster, clean_display(raw))
-        team = keys.map(self.team).where(on_roster, "")
-        return keys, display.astype(object), team.astype(object)
+        """(key, display name, team) per row: roster spelling for roster members, worked out per name."""
+        coded = Coded(raw)
+        keys = coded.keys()
+        on_roster = np.array([k in self.display for k in keys], dtype=bool)
+        shown = np.where(on_roster, [self.display.get(k, "") for k in keys], coded.displays())
+        team = np.array([self.team.get(k, "") for k in keys], dtype=object)
+        as_series = lambda per_value: pd.Series(coded.per_row(per_value), index=raw.index, dtype=object)  # noqa: E731
+        return as_series(keys), as_series(shown), as_series(team)
 
 
 def _day_text(days: pd.Series) -> pd.Series:
@@ -221,21 +223,32 @@ def _activity_rows(rules: Rules, frames: list[pd.DataFrame], targets: TargetAcco
 
 def _duplicates(acts: pd.DataFrame, ids: pd.Series) -> pd.Series:
     """Same Activity ID counts once; without an id, a row repeated in a different file counts once."""
-    where = acts["file"] + ":" + acts["line"].astype(str)
-    result = pd.Series("", index=acts.index, dtype=object)
-    has_id = ids != ""
+    result = np.full(len(acts), "", dtype=object)
+    position = np.arange(len(acts))
+    has_id = (ids != "").to_numpy(dtype=bool)
     if has_id.any():
-        first = where[has_id].groupby(ids[has_id], sort=False).transform("first")
-        repeat = first[first != where[has_id]]
-        result[repeat.index] = "same Activity ID as " + repeat
+        codes, _ = pd.factorize(ids[has_id])
+        _, first_of_code = np.unique(codes, return_index=True)  # codes are 0..k-1, all present
+        first = position.copy()
+        first[has_id] = position[has_id][first_of_code[codes]]
+        repeat = first != position
+        result[repeat] = "same Activity ID as " + _where(acts, first[repeat])
     if (~has_id).any():
         plain = acts[~has_id]
         signature = pd.Series("", index=plain.index, dtype=object)
         for column in ("assigned", "type", "date", "account_id", "account", "subject"):
             if column in plain:
                 signature = signature + "\x1f" + plain[column].astype(str)
-        first_file = plain["file_order"].groupby(signature, sort=False).transform("min")
-        first_where = where[~has_id].groupby(signature, sort=False).transform("first")
-        repeat = plain["file_order"] != first_file
-        result[repeat[repeat].index] = "same activity as " + first_where[repeat]
-    return result
+        codes, _ = pd.factorize(signature)
+        first_file = plain["file_order"].groupby(codes, sort=False).transform("min").to_numpy()
+        _, first_of_code = np.unique(codes, return_index=True)
+        rows = position[~has_id]
+        repeat = plain["file_order"].to_numpy() != first_file
+        result[rows[repeat]] = "same activity as " + _where(acts, rows[first_of_code[codes[repeat]]])
+    return pd.Series(result, index=acts.index, dtype=object)
+
+
+def _where(acts: pd.DataFrame, positions: np.ndarray) -> np.ndarray:
+    files = acts["file"].to_numpy(dtype=object)[positions]
+    lines = acts["line"].to_numpy()[positions].astype(str)
+    return (files + ":" + lines.astype(object)).astype(object)

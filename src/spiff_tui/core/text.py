@@ -25,17 +25,39 @@ def match_key(value: object) -> str:
     return _SPACES.sub(" ", text).strip().casefold()
 
 
-def _by_distinct(values: pd.Series, python_fn, plain_pattern: str, plain_fn, max_plain: int = 10**9) -> pd.Series:
-    """Apply a text function once per distinct value: vectorised for plain ASCII, Python for the rest."""
-    codes, uniques = pd.factorize(values.astype(TEXT), use_na_sentinel=True)
-    distinct = pd.Series(uniques, dtype=TEXT)
+class Coded:
+    """A text column as integer codes into its distinct values, so per-value work happens once.
+
+    `per_row(per_value)` spreads an array computed over `values` back to the rows; rows
+    with no value (NA) get `missing`.
+    """
+
+    def __init__(self, column: pd.Series) -> None:
+        codes, uniques = pd.factorize(column.astype(TEXT), use_na_sentinel=True)
+        self.codes = codes
+        self.values = pd.Series(uniques, dtype=TEXT)
+        self.index = column.index
+
+    def per_row(self, per_value: np.ndarray, missing: object = "") -> np.ndarray:
+        table = np.append(np.asarray(per_value, dtype=object if missing == "" else None), missing)
+        return table[self.codes]
+
+    def keys(self) -> np.ndarray:
+        return _apply_distinct(self.values, match_key, r" *" + _PLAIN_KEY + r" *", lambda s: s.str.strip().str.lower())
+
+    def displays(self) -> np.ndarray:
+        return _apply_distinct(self.values, display_text, _PLAIN_KEY, lambda s: s, max_plain=200)
+
+
+def _apply_distinct(distinct: pd.Series, python_fn, plain_pattern: str, plain_fn,
+                    max_plain: int = 10**9) -> np.ndarray:
+    """A text function over distinct values: vectorised for plain ASCII, Python for the rest."""
     plain = (distinct.str.fullmatch(plain_pattern).fillna(False)
              & (distinct.str.len() <= max_plain)).to_numpy(dtype=bool)
-    mapped = np.empty(len(distinct) + 1, dtype=object)
-    mapped[:-1][plain] = plain_fn(distinct[plain]).to_numpy(dtype=object)
-    mapped[:-1][~plain] = [python_fn(v) for v in distinct[~plain]]
-    mapped[-1] = ""
-    return pd.Series(mapped[codes], index=values.index, dtype=object)
+    mapped = np.empty(len(distinct), dtype=object)
+    mapped[plain] = plain_fn(distinct[plain]).to_numpy(dtype=object)
+    mapped[~plain] = [python_fn(v) for v in distinct[~plain]]
+    return mapped
 
 
 # Printable ASCII with single inner spaces needs no Python: only trimming and case.
@@ -44,7 +66,8 @@ _PLAIN_KEY = r"[\x21-\x7e]*( [\x21-\x7e]+)*"
 
 def match_keys(values: pd.Series) -> pd.Series:
     """`match_key` over a column, computed once per distinct value."""
-    return _by_distinct(values, match_key, r" *" + _PLAIN_KEY + r" *", lambda s: s.str.strip().str.lower())
+    coded = Coded(values)
+    return pd.Series(coded.per_row(coded.keys()), index=values.index, dtype=object)
 
 
 def display_text(value: object, limit: int = 200) -> str:
@@ -62,7 +85,8 @@ def display_text(value: object, limit: int = 200) -> str:
 
 def clean_display(values: pd.Series) -> pd.Series:
     """`display_text` over a column, computed once per distinct value."""
-    return _by_distinct(values, display_text, _PLAIN_KEY, lambda s: s, max_plain=200)
+    coded = Coded(values)
+    return pd.Series(coded.per_row(coded.displays()), index=values.index, dtype=object)
 
 
 def is_blank(values: pd.Series) -> pd.Series:
