@@ -10,34 +10,103 @@ from spiff_tui.core.reader import FileResult
 from spiff_tui.core.rules import Rules, ScoringTable
 from spiff_tui.core.text import Coded, clean_display, match_key, match_keys
 
+# Carried from the per-file parts to the rules that cross files, then dropped.
+HIDDEN_COLUMNS = ["_export_time", "_file_order", "_dedupe_key", "_has_id"]
 LEDGER_COLUMNS = ["kind", "record_id", "rep", "team", "stage_or_type", "points", "counted", "reason",
                   "file", "line", "account", "date", "amount", "is_call"]
 
 
-def build_ledger(rules: Rules, files: list[FileResult]) -> pd.DataFrame:
-    frames = _frames_by_kind(files)
-    accounts = newest_accounts(frames["accounts"])
-    targets = target_accounts(accounts)
-    parts = [
-        _opportunity_rows(rules, frames["opportunities"], targets),
-        _activity_rows(rules, frames["activities"], targets),
-    ]
+class ScoringMemo:
+    """The last ledger part of each kind, reused while its inputs are the very same file results.
+
+    A rescore after one new opportunities export then leaves a million activities alone.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[tuple, pd.DataFrame]] = {}
+
+    def part(self, name: str, key: tuple, build) -> pd.DataFrame:
+        entry = self._entries.get(name)
+        if entry is not None and _same_key(entry[0], key):
+            return entry[1]
+        result = build()
+        self._entries[name] = (key, result)
+        return result
+
+    def keep(self, names: set[str]) -> None:
+        """Forget parts of files that are gone."""
+        for name in set(self._entries) - names:
+            del self._entries[name]
+
+
+def _same_key(old: tuple, new: tuple) -> bool:
+    return len(old) == len(new) and all(a is b or (not isinstance(a, pd.DataFrame) and a == b)
+                                        for a, b in zip(old, new))
+
+
+def _input_key(rules: Rules, files: list[FileResult], kinds: tuple[str, ...]) -> tuple:
+    chosen = [(order, f) for order, f in enumerate(files) if f.kind in kinds and f.frame is not None]
+    return (rules,) + tuple(x for order, f in chosen for x in (f.frame, order, f.name, f.export_time))
+
+
+def build_ledger_parts(rules: Rules, files: list[FileResult],
+                       memo: ScoringMemo | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(opportunity part, activity part) of the ledger.
+
+    Each file's rows are scored on their own and memoised; only the rules that cross files —
+    newest snapshot wins, an activity id counts once — run over the whole part every time.
+    """
+    memo = memo or ScoringMemo()
+    accounts = [(order, f) for order, f in enumerate(files) if f.kind == "accounts" and f.frame is not None]
+    accounts_key = tuple(x for order, f in accounts for x in (f.frame, order, f.name, f.export_time))
+    targets = None
+
+    def targets_once() -> TargetAccounts:
+        nonlocal targets
+        if targets is None:
+            targets = target_accounts(newest_accounts([_stamped(f, order) for order, f in accounts]))
+        return targets
+
+    parts: dict[str, list[pd.DataFrame]] = {"opportunities": [], "activities": []}
+    for order, result in enumerate(files):
+        if result.kind not in parts or result.frame is None or result.frame.empty:
+            continue
+        score_file = _opportunity_rows if result.kind == "opportunities" else _activity_rows
+        key = (rules, result.frame, order, result.name, result.export_time) + accounts_key
+        parts[result.kind].append(memo.part(f"{result.kind}:{result.name}", key, lambda: score_file(
+            rules, [_stamped(result, order)], targets_once())))
+    memo.keep({f"{f.kind}:{f.name}" for f in files} | {"opportunities", "activities", "activity_view"})
+    opportunities = memo.part("opportunities", tuple(parts["opportunities"]),
+                              lambda: _mark_superseded(_concat(parts["opportunities"]))[LEDGER_COLUMNS])
+    activities = memo.part("activities", tuple(parts["activities"]),
+                           lambda: _mark_duplicates(_concat(parts["activities"]))[LEDGER_COLUMNS])
+    return opportunities, activities
+
+
+def _stamped(result: FileResult, order: int) -> pd.DataFrame:
+    stamp = pd.Timestamp(result.export_time) if result.export_time else pd.Timestamp(0)
+    return result.frame.assign(file=result.name, file_order=order, export_time=stamp)
+
+
+def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat(parts, ignore_index=True) if parts else _empty_ledger()
+
+
+def join_ledger(parts: tuple[pd.DataFrame, ...]) -> pd.DataFrame:
     ledger = pd.concat([p for p in parts if not p.empty] or [_empty_ledger()], ignore_index=True)
-    return (ledger[LEDGER_COLUMNS].sort_values(["file", "line"], kind="stable").reset_index(drop=True))
+    return ledger.sort_values(["file", "line"], kind="stable").reset_index(drop=True)
+
+
+def build_ledger(rules: Rules, files: list[FileResult]) -> pd.DataFrame:
+    return join_ledger(build_ledger_parts(rules, files))
+
+
+def _finish_part(part: pd.DataFrame) -> pd.DataFrame:
+    return _empty_ledger() if part.empty else part[LEDGER_COLUMNS]
 
 
 def _empty_ledger() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in LEDGER_COLUMNS})
-
-
-def _frames_by_kind(files: list[FileResult]) -> dict[str, list[pd.DataFrame]]:
-    frames: dict[str, list[pd.DataFrame]] = {"opportunities": [], "activities": [], "accounts": []}
-    for order, result in enumerate(files):
-        if result.kind and result.frame is not None and not result.frame.empty:
-            stamp = pd.Timestamp(result.export_time) if result.export_time else pd.Timestamp(0)
-            frames[result.kind].append(result.frame.assign(file=result.name, file_order=order,
-                                                          export_time=stamp))
-    return frames
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in LEDGER_COLUMNS + HIDDEN_COLUMNS})
 
 
 class _Roster:
@@ -102,7 +171,6 @@ def _opportunity_rows(rules: Rules, frames: list[pd.DataFrame], targets: TargetA
     roster = _Roster(rules)
     blank = pd.Series("", index=opps.index, dtype=object)
     ids = opps["id"].str.strip() if "id" in opps else blank
-    superseded_by = _newest_wins(opps, ids)
     type_keys = match_keys(opps["type"])
     stage_keys = match_keys(opps["stage"])
     stage_text = clean_display(opps["stage"])
@@ -115,7 +183,9 @@ def _opportunity_rows(rules: Rules, frames: list[pd.DataFrame], targets: TargetA
                         "team": "", "stage_or_type": stage_text, "points": 0.0, "counted": False,
                         "reason": "type '" + clean_display(opps["type"]) + "' is not scored",
                         "file": opps["file"], "line": opps["line"], "account": clean_display(opps.get("account", blank)),
-                        "date": opps["created_day"], "amount": amount, "is_call": False})
+                        "date": opps["created_day"], "amount": amount, "is_call": False,
+                        "_export_time": opps["export_time"], "_file_order": opps["file_order"],
+                        "_dedupe_key": ids, "_has_id": ids != ""})
     for table in rules.tables:
         rows = type_keys.isin(table.type_keys) & (out["kind"] == "opportunity")
         if not rows.any():
@@ -123,7 +193,7 @@ def _opportunity_rows(rules: Rules, frames: list[pd.DataFrame], targets: TargetA
         part = opps[rows]
         keys, display, team = roster.people(part.get(table.credit, blank[rows]))
         reason = _table_reasons(rules, table, part, keys, display, stage_keys[rows], stage_text[rows],
-                                amount[rows], amount_base[rows], currency[rows], superseded_by[rows], targets)
+                                amount[rows], amount_base[rows], currency[rows], targets)
         counted = reason == ""
         points = stage_keys[rows].map(table.points_by_stage_key).astype(float).where(counted, 0.0).fillna(0.0)
         shown = stage_keys[rows].map(table.stage_display_by_key).fillna(stage_text[rows])
@@ -132,10 +202,7 @@ def _opportunity_rows(rules: Rules, frames: list[pd.DataFrame], targets: TargetA
         out.loc[rows, "points"] = points
         out.loc[rows, "counted"] = counted
     unscored = out["kind"] == "opportunity"
-    out.loc[unscored, "reason"] = _apply(
-        [(superseded_by[unscored] != "", superseded_by[unscored]),
-         (type_keys[unscored] == "", "no opportunity type"),
-         (True, out.loc[unscored, "reason"])], out.index[unscored])
+    out.loc[unscored & (type_keys == ""), "reason"] = "no opportunity type"
     return out
 
 
@@ -143,28 +210,33 @@ def _not_target(account: pd.Series, rep: pd.Series) -> pd.Series:
     return account.where(account != "", "the account") + " is not a target account of " + rep
 
 
-def _newest_wins(opps: pd.DataFrame, ids: pd.Series) -> pd.Series:
+def _mark_superseded(opps: pd.DataFrame) -> pd.DataFrame:
     """Per opportunity id the row of the newest export wins; the others say which row replaced them."""
-    order = opps.assign(_id=ids).sort_values(["export_time", "file_order", "line"],
-                                               ascending=[False, False, True], kind="stable")
-    with_id = order[order["_id"] != ""]
-    winner = with_id.drop_duplicates("_id", keep="first")
-    where = winner.set_index("_id")["file"] + ":" + winner.set_index("_id")["line"].astype(str)
-    is_winner = pd.Series(False, index=opps.index)
-    is_winner[winner.index] = True
-    loses = (ids != "") & ~is_winner
-    replaced = "replaced by the newer row " + ids[loses].map(where)
-    return pd.Series("", index=opps.index, dtype=object).where(~loses, replaced)
+    with_id = opps[opps["_has_id"].astype(bool)]
+    if with_id.empty:
+        return opps
+    newest_first = with_id.sort_values(["_export_time", "_file_order", "line"], ascending=[False, False, True],
+                                       kind="stable")
+    winners = newest_first.drop_duplicates("_dedupe_key", keep="first")
+    losers = with_id.index.difference(winners.index)
+    if losers.empty:
+        return opps
+    where = (winners["file"] + ":" + winners["line"].astype(str)).set_axis(winners["_dedupe_key"].to_numpy())
+    marked = opps.copy()
+    marked.loc[losers, "reason"] = ("replaced by the newer row " + opps.loc[losers, "_dedupe_key"].map(where)).to_numpy()
+    marked.loc[losers, "counted"] = False
+    marked.loc[losers, "points"] = 0.0
+    return marked
 
 
 def _table_reasons(rules: Rules, table: ScoringTable, part: pd.DataFrame, keys: pd.Series,
                    display: pd.Series, stage_keys: pd.Series, stage_text: pd.Series, amount: pd.Series,
-                   amount_base: pd.Series, currency: pd.Series, superseded: pd.Series,
+                   amount_base: pd.Series, currency: pd.Series,
                    targets: TargetAccounts) -> pd.Series:
     roster_keys = set(_Roster(rules).display)
     blank = pd.Series("", index=part.index, dtype=object)
     credit_header = rules.columns["opportunities"][table.credit][0]
-    reasons = [(superseded != "", superseded), (keys == "", f"no {credit_header} named")]
+    reasons = [(keys == "", f"no {credit_header} named")]
     reasons += _window_reasons(rules, part["created_day"], part["created_day"].isna()
                                & (part["created"].str.strip() != ""), "created")
     reasons.append((~keys.isin(roster_keys), lambda hit: display[hit] + " is not on the roster"))
@@ -199,9 +271,7 @@ def _activity_rows(rules: Rules, frames: list[pd.DataFrame], targets: TargetAcco
     keys, display, team = roster.people(acts["assigned"])
     type_keys = match_keys(acts["type"])
     type_text = clean_display(acts["type"])
-    duplicate_of = _duplicates(acts, ids)
-    reasons = [(duplicate_of != "", duplicate_of)]
-    reasons += _window_reasons(rules, acts["date_day"], acts["date_day"].isna()
+    reasons = _window_reasons(rules, acts["date_day"], acts["date_day"].isna()
                                & (acts["date"].str.strip() != ""), "activity")
     reasons.append((keys == "", "no one assigned"))
     reasons.append((~keys.isin(roster.display.keys()), lambda hit: display[hit] + " is not on the roster"))
@@ -218,34 +288,46 @@ def _activity_rows(rules: Rules, frames: list[pd.DataFrame], targets: TargetAcco
                          "stage_or_type": type_text, "points": 0.0, "counted": counted, "reason": reason,
                          "file": acts["file"], "line": acts["line"], "account": account,
                          "date": acts["date_day"], "amount": np.nan,
-                         "is_call": counted & type_keys.isin({match_key(t) for t in q.call_types})})
+                         "is_call": counted & type_keys.isin({match_key(t) for t in q.call_types}),
+                         "_export_time": acts["export_time"], "_file_order": acts["file_order"],
+                         "_dedupe_key": _dedupe_keys(acts, ids), "_has_id": ids != ""})
 
 
-def _duplicates(acts: pd.DataFrame, ids: pd.Series) -> pd.Series:
+def _dedupe_keys(acts: pd.DataFrame, ids: pd.Series) -> pd.Series:
+    """The Activity ID, or for rows without one the row's own cells."""
+    if (ids != "").all():
+        return ids
+    signature = pd.Series("", index=acts.index, dtype=object)
+    for column in ("assigned", "type", "date", "account_id", "account", "subject"):
+        if column in acts:
+            signature = signature + "\x1f" + acts[column].astype(str)
+    return ids.where(ids != "", signature)
+
+
+def _mark_duplicates(acts: pd.DataFrame) -> pd.DataFrame:
     """Same Activity ID counts once; without an id, a row repeated in a different file counts once."""
+    if acts.empty:
+        return acts
     result = np.full(len(acts), "", dtype=object)
     position = np.arange(len(acts))
-    has_id = (ids != "").to_numpy(dtype=bool)
-    if has_id.any():
-        codes, _ = pd.factorize(ids[has_id])
-        _, first_of_code = np.unique(codes, return_index=True)  # codes are 0..k-1, all present
-        first = position.copy()
-        first[has_id] = position[has_id][first_of_code[codes]]
-        repeat = first != position
-        result[repeat] = "same Activity ID as " + _where(acts, first[repeat])
-    if (~has_id).any():
-        plain = acts[~has_id]
-        signature = pd.Series("", index=plain.index, dtype=object)
-        for column in ("assigned", "type", "date", "account_id", "account", "subject"):
-            if column in plain:
-                signature = signature + "\x1f" + plain[column].astype(str)
-        codes, _ = pd.factorize(signature)
-        first_file = plain["file_order"].groupby(codes, sort=False).transform("min").to_numpy()
-        _, first_of_code = np.unique(codes, return_index=True)
-        rows = position[~has_id]
-        repeat = plain["file_order"].to_numpy() != first_file
-        result[rows[repeat]] = "same activity as " + _where(acts, rows[first_of_code[codes[repeat]]])
-    return pd.Series(result, index=acts.index, dtype=object)
+    has_id = acts["_has_id"].to_numpy(dtype=bool)
+    codes, _ = pd.factorize(acts["_dedupe_key"])
+    _, first_of_code = np.unique(codes, return_index=True)  # codes are 0..k-1, all present
+    first = first_of_code[codes]
+    repeat = has_id & (first != position)
+    result[repeat] = "same Activity ID as " + _where(acts, first[repeat])
+    # Without an id, identical rows within one file are separate activities; only other files repeat them.
+    file_order = acts["_file_order"].to_numpy()
+    repeat_plain = ~has_id & (file_order != file_order[first])
+    result[repeat_plain] = "same activity as " + _where(acts, first[repeat_plain])
+    duplicate = repeat | repeat_plain
+    if not duplicate.any():
+        return acts
+    marked = acts.copy()
+    marked.loc[duplicate, "reason"] = result[duplicate]
+    marked.loc[duplicate, "counted"] = False
+    marked.loc[duplicate, "is_call"] = False
+    return marked
 
 
 def _where(acts: pd.DataFrame, positions: np.ndarray) -> np.ndarray:

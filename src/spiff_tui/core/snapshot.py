@@ -13,7 +13,7 @@ from spiff_tui.core.folder import FolderReader
 from spiff_tui.core.problems import ERROR, Problem
 from spiff_tui.core.reader import FileResult
 from spiff_tui.core.rules import Rules
-from spiff_tui.core.scoring import build_ledger
+from spiff_tui.core.scoring import ScoringMemo, build_ledger_parts, join_ledger
 from spiff_tui.core.views import activity_view, ledger_view, reps_view, stages_view, teams_view
 
 _generations = itertools.count(1)
@@ -23,11 +23,18 @@ _generations = itertools.count(1)
 class Snapshot:
     rules: Rules
     files: tuple[FileResult, ...]
-    ledger: pd.DataFrame
+    ledger_parts: tuple[pd.DataFrame, pd.DataFrame] = field(repr=False)
     views: dict[str, pd.DataFrame] = field(repr=False)
     as_of: dt.date
     scored_at: dt.datetime
     generation: int
+
+    @property
+    def ledger(self) -> pd.DataFrame:
+        """Every scored row, in file and line order; joined on first use (the boards do not need it)."""
+        if "_ledger" not in self.views:
+            self.views["_ledger"] = join_ledger(self.ledger_parts)
+        return self.views["_ledger"]
 
     @property
     def problems(self) -> tuple[Problem, ...]:
@@ -38,24 +45,29 @@ class Snapshot:
         return any(p.severity == ERROR for p in self.problems)
 
     def view(self, name: str) -> pd.DataFrame:
+        if name == "ledger" and name not in self.views:
+            self.views[name] = ledger_view(self.ledger)
         return self.views[name]
 
 
-def score(rules: Rules, files: list[FileResult], as_of: dt.date) -> Snapshot:
-    ledger = build_ledger(rules, files)
-    reps = reps_view(rules, ledger)
-    activity = activity_view(rules, ledger, as_of)
+def score(rules: Rules, files: list[FileResult], as_of: dt.date, memo: ScoringMemo | None = None) -> Snapshot:
+    """Score the files. Pass the same memo on every rescore to reuse unchanged ledger parts."""
+    opportunities, activities = build_ledger_parts(rules, files, memo)
+    memo = memo or ScoringMemo()
+    reps = reps_view(rules, opportunities)
+    activity = memo.part("activity_view", (rules, activities, as_of),
+                         lambda: activity_view(rules, activities, as_of))
     views = {
         "reps": reps,
         "activity": activity,
         "teams": teams_view(rules, reps, activity),
-        "stages": stages_view(ledger),
-        "ledger": ledger_view(ledger),
+        "stages": stages_view(opportunities),
     }
-    return Snapshot(rules=rules, files=tuple(files), ledger=ledger, views=views, as_of=as_of,
-                    scored_at=dt.datetime.now(), generation=next(_generations))
+    return Snapshot(rules=rules, files=tuple(files), ledger_parts=(opportunities, activities), views=views,
+                    as_of=as_of, scored_at=dt.datetime.now(), generation=next(_generations))
 
 
-def score_folder(folder: Path, rules: Rules, as_of: dt.date, reader: FolderReader | None = None) -> Snapshot:
+def score_folder(folder: Path, rules: Rules, as_of: dt.date, reader: FolderReader | None = None,
+                 memo: ScoringMemo | None = None) -> Snapshot:
     files = (reader or FolderReader()).read(folder, rules)
-    return score(rules, files, as_of)
+    return score(rules, files, as_of, memo)

@@ -1,0 +1,73 @@
+"""Rescore latency as the live board sees it: warm caches, then one new export dropped in.
+
+    python bench/rescore.py /tmp/spiff-1m [--runs 5]
+
+Copies the folder to a temporary one, scores it cold with the app's FolderReader and
+ScoringMemo, then (a) adds a new opportunities export and (b) adds a new 100k-row activities
+export, and times each rescore (read changed files + score + the boards). Prints medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from spiff_tui.core.folder import FolderReader, list_exports
+from spiff_tui.core.rules import load_rules
+from spiff_tui.core.scoring import ScoringMemo
+from spiff_tui.core.snapshot import score_folder
+
+AS_OF = dt.date(2026, 4, 30)
+
+
+def timed(folder: Path, rules, reader: FolderReader, memo: ScoringMemo) -> float:
+    start = time.perf_counter()
+    snapshot = score_folder(folder, rules, AS_OF, reader, memo)
+    snapshot.view("teams")
+    return time.perf_counter() - start
+
+
+def small_copy(source: Path, target: Path, rows: int) -> None:
+    """The header, the first `rows` data rows and the footer of an export, under a new name."""
+    lines = source.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    footer_start = next(i for i in range(len(lines) - 1, 0, -1) if not lines[i].strip())
+    target.write_text("".join(lines[:rows + 1] + lines[footer_start:]), encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    rules = load_rules(args.folder / "rules.toml")
+    exports = list_exports(args.folder)
+    opportunities = next(p for p in exports if p.name.startswith("opportunities"))
+    activities = next(p for p in exports if p.name.startswith("activities"))
+    results: dict[str, list[float]] = {"cold": [], "new opportunities export": [],
+                                       "new 100k activities export": [], "nothing changed": []}
+    with tempfile.TemporaryDirectory() as temporary:
+        for run in range(args.runs):
+            folder = Path(temporary) / f"run{run}"
+            shutil.copytree(args.folder, folder)
+            reader, memo = FolderReader(keep_last_good=True), ScoringMemo()
+            results["cold"].append(timed(folder, rules, reader, memo))
+            results["nothing changed"].append(timed(folder, rules, reader, memo))
+            small_copy(opportunities, folder / "opportunities_new.csv", 2_000)
+            results["new opportunities export"].append(timed(folder, rules, reader, memo))
+            small_copy(activities, folder / "activities_new.csv", 100_000)
+            results["new 100k activities export"].append(timed(folder, rules, reader, memo))
+            shutil.rmtree(folder)
+    print(f"folder {args.folder}: {sum(p.stat().st_size for p in exports) / 2**20:.0f} MiB in {len(exports)} exports;"
+          f" {args.runs} runs")
+    for name, seconds in results.items():
+        print(f"  {name:28s} median {statistics.median(seconds) * 1000:8.0f} ms   "
+              f"min {min(seconds) * 1000:8.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
