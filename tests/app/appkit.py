@@ -93,7 +93,9 @@ def build_contest(root: Path, alpha: str = "Alpha", ann: str = "Ann Lee") -> Con
 
 def make_app(contest: Contest, **options) -> SpiffApp:
     options.setdefault("watcher_factory", None)
-    return SpiffApp(contest.data, contest.rules, options.pop("as_of", AS_OF), **options)
+    app = SpiffApp(contest.data, contest.rules, options.pop("as_of", AS_OF), **options)
+    app.animation_level = "none"  # tab underlines need not glide in tests
+    return app
 
 
 async def wait_for(pilot, predicate: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
@@ -102,7 +104,7 @@ async def wait_for(pilot, predicate: Callable[[], bool], what: str, timeout: flo
     while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.02)
+        await pilot.pause(0.1)
 
 
 async def loaded(pilot) -> SpiffApp:

@@ -58,7 +58,7 @@ async def test_ledger_shows_uncounted_rows_with_reasons_and_filters_and_sorts(sm
         await wait_for(pilot, lambda: len(screen.rows) == 2 and screen.filter_text == "echo", "filter")
         await pilot.press("slash", "escape")  # escape in the filter clears it
         await wait_for(pilot, lambda: screen.filter_text == "", "the cleared filter")
-        await pilot.press("slash", *"closed")  # only the opportunity row
+        await pilot.press("slash", *"lost")  # only the Closed Lost opportunity
         await wait_for(pilot, lambda: len(screen.rows) == 1 and screen.table.row_count == 1,
                        "the narrowed ledger")
         await pilot.press("escape")

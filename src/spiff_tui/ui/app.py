@@ -46,7 +46,7 @@ TAB_KEYS = Binding.Group("Tabs", compact=True)
 class SpiffApp(LiveScoring, App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "spiff-tui"
-    AUTO_FOCUS = "#reps-table"
+    AUTO_FOCUS = None  # focus is set on mount: the reps table, or nothing in TV mode
     COMMANDS = App.COMMANDS | {SpiffCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "show_tab('reps')", "Reps", group=TAB_KEYS),
@@ -88,7 +88,7 @@ class SpiffApp(LiveScoring, App[int]):
     def compose(self) -> ComposeResult:
         yield BoardHeader(id="header")
         yield TvBanner(id="tv-banner")
-        with TabbedContent(initial="reps", id="tabs"):
+        with TabbedContent(initial=TV_PANES[0] if self._start_tv else "reps", id="tabs"):
             with TabPane("Reps", id="reps"):
                 yield BoardTable(REPS_COLUMNS, id="reps-table")
             with TabPane("Activity", id="activity"):
@@ -107,6 +107,8 @@ class SpiffApp(LiveScoring, App[int]):
     def on_mount(self) -> None:
         if self._start_tv:
             self.set_tv(True)
+        else:
+            self.table("reps-table").focus()
         # The first frame goes out before the engine (and pandas) is loaded by the first rescore.
         self.call_after_refresh(self.start_live)
 
@@ -360,8 +362,11 @@ class SpiffApp(LiveScoring, App[int]):
             self._tv_timer.stop()
             self._tv_timer = None
         if on:
+            self.set_focus(None)  # a focused table would pull its pane back to the front
             self.query_one(TabbedContent).active = TV_PANES[0]
             self._tv_timer = self.set_interval(self.tv_interval, self._tv_next)
+        else:
+            self._focus_table()
         self._show_tv_banner()
 
     def _tv_next(self) -> None:

@@ -56,16 +56,22 @@ def rep_ledger(ledger_view: pd.DataFrame, rep: str) -> pd.DataFrame:
         show_where=lambda d: d["file"] + ":" + d["line"].astype(str),
         stage_key=lambda d: d["stage_or_type"].str.casefold(),
         account_key=lambda d: d["account"].str.casefold(),
-        haystack=lambda d: (d["show_kind"] + " " + d["stage_or_type"] + " " + d["date"] + " "
-                            + d["account"] + " " + d["reason"] + " " + d["show_where"]).str.casefold(),
     ).reset_index(drop=True)
 
 
-def shown(frame: pd.DataFrame, needle: str, sort_index: int | None) -> pd.DataFrame:
+def haystack(frame: pd.DataFrame) -> pd.Series:
+    """What the filter searches: every shown column of a row, case-folded (built on first use)."""
+    return (frame["show_kind"] + " " + frame["stage_or_type"] + " " + frame["date"] + " "
+            + frame["account"] + " " + frame["reason"] + " " + frame["show_where"]).str.casefold()
+
+
+def shown(frame: pd.DataFrame, needle: str, sort_index: int | None,
+          searchable: pd.Series | None = None) -> pd.DataFrame:
     """The rows that contain the filter text, in the chosen column's order (ledger order if none)."""
     needle = needle.casefold().strip()
     if needle:
-        frame = frame.loc[frame["haystack"].str.contains(needle, regex=False)]
+        searchable = haystack(frame) if searchable is None else searchable
+        frame = frame.loc[searchable.str.contains(needle, regex=False)]
     if sort_index is not None:
         _, _, column, descending = LEDGER_COLUMNS[sort_index]
         if column == "file":

@@ -20,7 +20,7 @@ from textual_fastdatatable import ArrowBackend, DataTable
 
 from spiff_tui.core.text import display_text
 from spiff_tui.ui import format as fmt
-from spiff_tui.ui.ledger_rows import LEDGER_COLUMNS, display_columns, rep_ledger, shown
+from spiff_tui.ui.ledger_rows import LEDGER_COLUMNS, display_columns, haystack, rep_ledger, shown
 from spiff_tui.ui.widgets.filter_bar import FilterBar
 
 if TYPE_CHECKING:
@@ -52,6 +52,7 @@ class RepLedgerScreen(Screen[None]):
         self._tables = 0
         self._table: DataTable | None = None
         self._swap = asyncio.Lock()
+        self._haystack: pd.Series | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="ledger-title")
@@ -70,6 +71,7 @@ class RepLedgerScreen(Screen[None]):
         """Show this rep's rows from a new snapshot, keeping filter, sort and cursor row."""
         self.snapshot = snapshot
         self.frame = rep_ledger(snapshot.view("ledger"), self.rep)
+        self._haystack = None
         await self._show_rows()
 
     async def _show_rows(self) -> None:
@@ -78,7 +80,9 @@ class RepLedgerScreen(Screen[None]):
 
     async def _swap_table(self) -> None:
         assert self.frame is not None
-        rows = shown(self.frame, self.filter_text, self.sort_index)
+        if self.filter_text.strip() and self._haystack is None:
+            self._haystack = haystack(self.frame)
+        rows = shown(self.frame, self.filter_text, self.sort_index, self._haystack)
         old = self._table
         cursor = old.cursor_row if old is not None else 0
         labels = [label + (_arrow(descending) if i == self.sort_index else "")
