@@ -21,7 +21,7 @@ class FilterBar(Input):
         """The user is done typing; the filter stays."""
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(placeholder="filter rows…  (enter: keep · escape: clear)", id=id)
+        super().__init__(placeholder="filter rows…  (enter: keep · escape: clear)", id=id, compact=True)
         self.display = False
 
     def open(self, value: str = "") -> None:
