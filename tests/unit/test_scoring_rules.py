@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import pandas as pd
+
 from contest import (ACCOUNTS, ACTS_HEADER, OPPS_HEADER, act, csv_text, ledger_row, make_contest, opp,
                      row_of, salesforce_footer, score_dir, write)
 
@@ -229,3 +231,38 @@ def test_every_ledger_row_names_its_file_and_line(tmp_path):
     ledger = score_dir(folder).ledger
     assert sorted(zip(ledger["file"], ledger["line"], ledger["record_id"])) == [
         ("activities.csv", 2, "9"), ("opportunities.csv", 2, "1"), ("opportunities.csv", 3, "2")]
+
+
+def test_exports_joined_end_to_end_skip_the_repeated_header(tmp_path):
+    folder = make_contest(tmp_path)
+    write(folder, "opportunities.csv", csv_text(OPPS_HEADER, [opp("1", "Ava Patel", "Demo")])
+          + csv_text(OPPS_HEADER, [opp("2", "Ava Patel", "Closed Won")]))
+    snapshot = score_dir(folder)
+    assert row_of(snapshot, "reps", "rep", "Ava Patel")["total_points"] == 6
+    assert not snapshot.has_errors
+    assert any("1 repeated header rows skipped" in str(p) for p in snapshot.problems)
+
+
+def test_memoised_rescore_reuses_unchanged_parts_and_equals_a_cold_score(tmp_path):
+    from spiff_tui.core.folder import FolderReader
+    from spiff_tui.core.rules import load_rules
+    from spiff_tui.core.scoring import ScoringMemo
+    from spiff_tui.core.snapshot import score_folder
+    import datetime as dt
+
+    folder = make_contest(tmp_path, opps=[opp("1", "Ava Patel", "Demo")],
+                          acts=[act("a", "Ava Patel", "Call"), act("b", "Ava Patel", "Email")])
+    rules = load_rules(folder / "rules.toml")
+    reader, memo = FolderReader(keep_last_good=True), ScoringMemo()
+    first = score_folder(folder, rules, dt.date(2026, 4, 15), reader, memo)
+    newer = write(folder, "opportunities_2.csv", csv_text(OPPS_HEADER, [
+        opp("1", "Ava Patel", "Closed Won"), opp("9", "Ben Ortiz", "Demo", account=("B1", "Bolt"))]))
+    os.utime(folder / "opportunities.csv", (1_000_000_000, 1_000_000_000))
+    os.utime(newer, (2_000_000_000, 2_000_000_000))
+    second = score_folder(folder, rules, dt.date(2026, 4, 15), reader, memo)
+    assert second.ledger_parts[1] is first.ledger_parts[1]          # activities were not rescored
+    cold = score_dir(folder)
+    for view in ("reps", "activity", "teams", "stages", "ledger"):
+        pd.testing.assert_frame_equal(second.view(view), cold.view(view))
+    assert row_of(second, "reps", "rep", "Ava Patel")["total_points"] == 4   # the newer file's Closed Won
+    assert row_of(second, "reps", "rep", "Ben Ortiz")["total_points"] == 2

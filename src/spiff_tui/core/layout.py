@@ -31,6 +31,7 @@ class Layout:
     generated: dt.datetime | None = None
     header_problems: list[tuple[str | None, str]] = field(default_factory=list)
     near_miss: str | None = None       # why the closest kind did not match
+    repeated_headers: int = 0          # header rows again inside the data (exports joined end to end)
 
 
 def _alias_positions(header_keys: list[str], alias: str) -> list[int]:
@@ -100,9 +101,22 @@ def _finish(layout: Layout, cells: pd.DataFrame, filled: np.ndarray, found: dict
         is_total = _is_total(first_cells)
         layout.total_rows = int(is_total.sum())
         data = data[~is_total & (filled[start:footer_start] > 0)]
-    layout.data = data
+    repeated = _repeated_header(cells, data, layout.columns, header)
+    layout.repeated_headers = int(repeated.sum())
+    layout.data = data[~repeated]
     texts = [str(v) for v in pd.concat([cells.iloc[:layout.header_index], footer]).stack().tolist()]
     layout.generated = _generated_time(texts, day_first)
+
+
+def _repeated_header(cells: pd.DataFrame, data: np.ndarray, columns: dict[str, int],
+                     header: list[str]) -> np.ndarray:
+    repeated = np.ones(len(data), dtype=bool)
+    for position in columns.values():
+        if not repeated.any():
+            break
+        values = cells.iloc[data, position].astype(TEXT).str.strip().str.lower()
+        repeated &= (values == header[position].strip().lower()).fillna(False).to_numpy(dtype=bool)
+    return repeated if columns else np.zeros(len(data), dtype=bool)
 
 
 def _is_total(first_cells: pd.Series) -> np.ndarray:

@@ -139,6 +139,8 @@ def _build(base: FileResult, records: Records, rules: Rules, notes: list[Problem
         return _with(base, *problems, kind=layout.kind, **shape)
     if layout.footer_lines:
         problems.append(Problem(name, None, None, f"{layout.footer_lines} footer lines dropped", INFO))
+    if layout.repeated_headers:
+        problems.append(Problem(name, None, None, f"{layout.repeated_headers} repeated header rows skipped", INFO))
     if not len(layout.data):
         problems.append(Problem(name, header_line, None, "header row only; no data rows", WARNING))
     header_cells = int(records.field_counts[layout.header_index])

@@ -132,10 +132,11 @@ def _day_text(days: pd.Series) -> pd.Series:
     return pd.Series(texts[codes], index=days.index, dtype=object)
 
 
-def _window_reasons(rules: Rules, days: pd.Series, invalid: pd.Series, what: str) -> list[tuple]:
+def _window_reasons(rules: Rules, days: pd.Series, written: pd.Series, what: str) -> list[tuple]:
     start, end = pd.Timestamp(rules.start), pd.Timestamp(rules.end)
+    invalid = days.isna() & (written.str.strip() != "")
     return [
-        (invalid, f"{what} date is not a date"),
+        (invalid, lambda hit: f"{what} date '" + clean_display(written[hit]) + "' is not a date"),
         (days.isna(), f"no {what} date"),
         (days < start, lambda hit: what + " " + _day_text(days[hit]) + ", before the contest"),
         (days > end, lambda hit: what + " " + _day_text(days[hit]) + ", after the contest"),
@@ -237,8 +238,7 @@ def _table_reasons(rules: Rules, table: ScoringTable, part: pd.DataFrame, keys: 
     blank = pd.Series("", index=part.index, dtype=object)
     credit_header = rules.columns["opportunities"][table.credit][0]
     reasons = [(keys == "", f"no {credit_header} named")]
-    reasons += _window_reasons(rules, part["created_day"], part["created_day"].isna()
-                               & (part["created"].str.strip() != ""), "created")
+    reasons += _window_reasons(rules, part["created_day"], part["created"], "created")
     reasons.append((~keys.isin(roster_keys), lambda hit: display[hit] + " is not on the roster"))
     if table.target_accounts_only:
         is_target = targets.contains(keys, part.get("account_id", blank), part.get("account", blank))
@@ -271,8 +271,7 @@ def _activity_rows(rules: Rules, frames: list[pd.DataFrame], targets: TargetAcco
     keys, display, team = roster.people(acts["assigned"])
     type_keys = match_keys(acts["type"])
     type_text = clean_display(acts["type"])
-    reasons = _window_reasons(rules, acts["date_day"], acts["date_day"].isna()
-                               & (acts["date"].str.strip() != ""), "activity")
+    reasons = _window_reasons(rules, acts["date_day"], acts["date"], "activity")
     reasons.append((keys == "", "no one assigned"))
     reasons.append((~keys.isin(roster.display.keys()), lambda hit: display[hit] + " is not on the roster"))
     reasons.append((type_keys == "", "no activity type"))
