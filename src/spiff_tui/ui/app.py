@@ -7,7 +7,6 @@ Nothing heavy is imported at the top, so the first frame is drawn before pandas 
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -23,14 +22,14 @@ from spiff_tui.ui.columns import (
     TEAMS_COLUMNS,
 )
 from spiff_tui.ui.commands import SpiffCommands
-from spiff_tui.ui.format import bar_width
 from spiff_tui.ui.live import LiveScoring, WatcherFactory, default_watcher
-from spiff_tui.ui.messages import RescoreFailed, ScoresReady
 from spiff_tui.ui.rescore import RESCAN_SECONDS
-from spiff_tui.ui.tv import TV_PANES, TvBanner, next_pane
+from spiff_tui.ui.showing import ShowsScores
+from spiff_tui.ui.tv import TV_PANES, TvMode
 from spiff_tui.ui.widgets.board_table import BoardTable
 from spiff_tui.ui.widgets.filter_bar import FilterBar
 from spiff_tui.ui.widgets.header import BoardHeader
+from spiff_tui.ui.widgets.tv_banner import TvBanner
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,12 +37,11 @@ if TYPE_CHECKING:
     from spiff_tui.core.rules import Rules
     from spiff_tui.core.snapshot import Snapshot
 
-TABS = ("reps", "activity", "teams", "data")
 BOARD_TABLES = ("reps-table", "activity-table", "teams-table", "files-table", "problems-table")
 TAB_KEYS = Binding.Group("Tabs", compact=True)
 
 
-class SpiffApp(LiveScoring, App[int]):
+class SpiffApp(LiveScoring, ShowsScores, TvMode, App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "spiff-tui"
     AUTO_FOCUS = None  # focus is set on mount: the reps table, or nothing in TV mode
@@ -76,13 +74,8 @@ class SpiffApp(LiveScoring, App[int]):
         self.snapshot: Snapshot | None = None
         self.rules_error: str | None = None
         self.failure: str | None = None
-        self.tv = False
         self.tv_interval = tv_interval
         self._start_tv = tv
-        self._tv_timer = None
-        self._ranks_now: dict[str, int] | None = None
-        self._ranks_before: dict[str, int] = {}
-        self._bar_width = 0
         self.init_live(watcher_factory, rescan_seconds)
 
     def compose(self) -> ComposeResult:
@@ -120,6 +113,9 @@ class SpiffApp(LiveScoring, App[int]):
     def table(self, table_id: str) -> BoardTable:
         return self.query_one(f"#{table_id}", BoardTable)
 
+    def board_tables(self) -> list[BoardTable]:
+        return [self.table(table_id) for table_id in BOARD_TABLES]
+
     @property
     def active_tab(self) -> str:
         return self.query_one(TabbedContent).active
@@ -129,101 +125,6 @@ class SpiffApp(LiveScoring, App[int]):
         pane_tables = list(self.query_one(f"TabPane#{self.active_tab}").query(BoardTable))
         focused = self.focused
         return focused if focused in pane_tables else pane_tables[0]
-
-    # Applying results.
-
-    def on_rescore_started(self) -> None:
-        self._show_header(busy=True)
-
-    async def on_scores_ready(self, message: ScoresReady) -> None:
-        if self.is_stale(message):
-            return
-        previous, snapshot = self.snapshot, message.snapshot
-        self.snapshot, self.rules = snapshot, snapshot.rules
-        if message.rules_error and message.rules_error != self.rules_error:
-            self.notify(message.rules_error, title="rules.toml not applied", severity="error",
-                        timeout=10, markup=False)
-        self.rules_error, self.failure = message.rules_error, None
-        self._track_ranks(snapshot)
-        self._show_boards(flash=previous is not None)
-        self._show_header()
-        if previous is not None:
-            self._announce_closed_won(previous, snapshot)
-        for screen in self.screen_stack[1:]:
-            update = getattr(screen, "update_snapshot", None)
-            if update is not None:
-                result = update(snapshot)
-                if inspect.isawaitable(result):
-                    await result
-
-    def on_rescore_failed(self, message: RescoreFailed) -> None:
-        if self.is_stale(message):
-            return
-        if message.message != self.failure:
-            self.notify(message.message, title="rescore failed", severity="error", timeout=10, markup=False)
-        self.failure = message.message
-        self._show_header()
-        self._show_problems()
-
-    def _track_ranks(self, snapshot: Snapshot) -> None:
-        from spiff_tui.ui.boards import ranks
-
-        current = ranks(snapshot)
-        if self._ranks_now is not None and current != self._ranks_now:
-            self._ranks_before = self._ranks_now
-        self._ranks_now = current
-
-    def _show_boards(self, flash: bool) -> None:
-        from spiff_tui.ui import boards
-
-        snapshot = self.snapshot
-        if snapshot is None:
-            return
-        self._bar_width = bar_width(self.size.width)
-        with self.batch_update():
-            self.table("reps-table").show_rows(boards.reps_rows(snapshot, self._ranks_before), flash)
-            self.table("activity-table").show_rows(boards.activity_rows(snapshot, self._bar_width), flash)
-            self.query_one("#activity-caption", Static).update(boards.activity_caption(snapshot))
-            self.table("teams-table").show_rows(boards.teams_rows(snapshot), flash)
-            self.table("files-table").show_rows(boards.files_rows(snapshot), flash)
-            self._show_problems()
-            self._show_tv_banner()
-        if self.focused is None and not self.tv and len(self.screen_stack) == 1:
-            self.current_table().focus()
-
-    def _show_problems(self) -> None:
-        from spiff_tui.ui import boards
-
-        extra = [("error", str(self.rules_path.name), "", f"{message} — {what}")
-                 for message, what in ((self.rules_error, "the previous rules are kept"),
-                                       (self.failure, "the last good scores are kept")) if message]
-        self.table("problems-table").show_rows(
-            boards.problem_rows(extra + boards.snapshot_problems(self.snapshot)))
-
-    def _show_header(self, busy: bool = False) -> None:
-        note = "" if self.watcher is None or self.watcher.kind != "polling" else "polling"
-        self.query_one(BoardHeader).show(self.snapshot, busy=busy, rules_error=self.rules_error,
-                                         failure=self.failure, note=note)
-
-    def _announce_closed_won(self, previous: Snapshot, snapshot: Snapshot) -> None:
-        from spiff_tui.core.text import display_text
-        from spiff_tui.ui.format import points
-
-        deals = boards_new_closed_won(previous, snapshot)
-        for deal in deals[:3]:
-            self.notify(f"{display_text(deal['rep'])} closed {display_text(deal['account']) or 'a deal'} "
-                        f"(+{points(deal['points'])} points)", title="🎉 Closed Won", timeout=8, markup=False)
-        if len(deals) > 3:
-            self.notify(f"and {len(deals) - 3} more Closed Won deals", title="🎉 Closed Won", markup=False)
-
-    def on_resize(self) -> None:
-        if self.snapshot is not None and bar_width(self.size.width) != self._bar_width:
-            from spiff_tui.ui import boards
-
-            self._bar_width = bar_width(self.size.width)
-            self.table("activity-table").show_rows(boards.activity_rows(self.snapshot, self._bar_width),
-                                                   flash=False)
-        self._show_tv_banner()
 
     # Actions.
 
@@ -239,9 +140,9 @@ class SpiffApp(LiveScoring, App[int]):
         filter_bar = self.query_one(FilterBar)
         if filter_bar.display:
             filter_bar.display = False
-        for table_id in BOARD_TABLES:
-            if self.table(table_id).filter_text:
-                self.table(table_id).set_filter("")
+        for table in self.board_tables():
+            if table.filter_text:
+                table.set_filter("")
         if not self.tv:
             # The pane is shown after this message, and a hidden table cannot take focus.
             self.call_after_refresh(self._focus_table)
@@ -348,45 +249,9 @@ class SpiffApp(LiveScoring, App[int]):
                  Binding("ctrl+p", "command_palette", "Command palette: open rep…, reload rules")]
         self.push_screen(HelpScreen(describe(self, screen_bindings + extra + list(self.BINDINGS))))
 
-    def action_toggle_tv(self) -> None:
-        self.set_tv(not self.tv)
-
-    def set_tv(self, on: bool) -> None:
-        self.tv = on
-        self._close_drilldowns()
-        self.screen_stack[0].set_class(on, "-tv")
-        self.query_one(FilterBar).display = False
-        for table_id in BOARD_TABLES:
-            self.table(table_id).show_cursor = not on
-        if self._tv_timer is not None:
-            self._tv_timer.stop()
-            self._tv_timer = None
-        if on:
-            self.set_focus(None)  # a focused table would pull its pane back to the front
-            self.query_one(TabbedContent).active = TV_PANES[0]
-            self._tv_timer = self.set_interval(self.tv_interval, self._tv_next)
-        else:
-            self._focus_table()
-        self._show_tv_banner()
-
-    def _tv_next(self) -> None:
-        self.query_one(TabbedContent).active = next_pane(self.active_tab)
-        self._show_tv_banner()
-
-    def _show_tv_banner(self) -> None:
-        if self.tv:
-            top = 5 if self.size.height >= 40 else 3
-            self.query_one(TvBanner).show(self.snapshot, self.active_tab, top)
-
     def _close_drilldowns(self) -> None:
         while len(self.screen_stack) > 1:
             self.pop_screen()
-
-
-def boards_new_closed_won(previous: Snapshot, snapshot: Snapshot) -> list[dict]:
-    from spiff_tui.ui.boards import new_closed_won
-
-    return new_closed_won(previous, snapshot)
 
 
 def run_app(data_dir: Path, rules_path: Path, as_of: dt.date | None, *, tv: bool = False,

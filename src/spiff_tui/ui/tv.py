@@ -1,21 +1,16 @@
-"""TV mode: a banner with the leading team(s) and top reps in large type, and the pane cycle."""
+"""TV mode for the app: cycle Teams → Reps → Activity, hide footer and cursor, show the banner."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from textual.timer import Timer
+from textual.widgets import TabbedContent
 
-from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Digits, Static
-
-from spiff_tui.ui import format as fmt
-
-if TYPE_CHECKING:
-    from spiff_tui.core.snapshot import Snapshot
+from spiff_tui.ui.widgets.filter_bar import FilterBar
+from spiff_tui.ui.widgets.tv_banner import TvBanner
 
 TV_PANES = ("teams", "reps", "activity")
-PANE_TITLES = {"teams": "TEAMS", "reps": "REPS", "activity": "ACTIVITY"}
+# From this many rows the banner lists five reps instead of three.
+TALL_SCREEN = 40
 
 
 def next_pane(current: str) -> str:
@@ -24,48 +19,39 @@ def next_pane(current: str) -> str:
     return TV_PANES[(TV_PANES.index(current) + 1) % len(TV_PANES)]
 
 
-def leaders(snapshot: Snapshot) -> tuple[list[str], float]:
-    teams = snapshot.view("teams")
-    top = teams[teams["rank"] == 1]
-    return list(top["team"]), float(top["total_points"].max()) if len(top) else 0.0
+class TvMode:
+    """Mixed into the App, which provides the tables, `snapshot` and `tv_interval`."""
 
+    tv: bool = False
+    tv_interval: float = 15.0
+    _tv_timer: Timer | None = None
 
-class TvBanner(Horizontal):
-    """Leading team name in bold capitals with its points as 3×3 digits, then the top reps."""
+    def action_toggle_tv(self) -> None:
+        self.set_tv(not self.tv)
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.top_reps = 3
+    def set_tv(self, on: bool) -> None:
+        self.tv = on
+        self._close_drilldowns()
+        self.screen_stack[0].set_class(on, "-tv")
+        self.query_one(FilterBar).display = False
+        for table in self.board_tables():
+            table.show_cursor = not on
+        if self._tv_timer is not None:
+            self._tv_timer.stop()
+            self._tv_timer = None
+        if on:
+            self.set_focus(None)  # a focused table would pull its pane back to the front
+            self.query_one(TabbedContent).active = TV_PANES[0]
+            self._tv_timer = self.set_interval(self.tv_interval, self._tv_next)
+        else:
+            self._focus_table()
+        self._show_tv_banner()
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="tv-lead"):
-            yield Static(id="tv-lead-title")
-            yield Static(id="tv-lead-team")
-        yield Digits("", id="tv-lead-points")
-        yield Static(id="tv-top-reps")
+    def _tv_next(self) -> None:
+        self.query_one(TabbedContent).active = next_pane(self.active_tab)
+        self._show_tv_banner()
 
-    def show(self, snapshot: Snapshot | None, pane: str, top_reps: int) -> None:
-        if snapshot is None:
-            return
-        from spiff_tui.core.text import display_text
-
-        names, total = leaders(snapshot)
-        title = Text(f"{PANE_TITLES.get(pane, '')} · ", style="bold")
-        title.append("LEADING" if len(names) == 1 else "TIED FOR THE LEAD", style="dim")
-        self.query_one("#tv-lead-title", Static).update(title)
-        team = Text(" & ".join(display_text(n).upper() for n in names), style="bold yellow")
-        self.query_one("#tv-lead-team", Static).update(team)
-        self.query_one("#tv-lead-points", Digits).update(fmt.points(total))
-        reps = snapshot.view("reps").head(top_reps).to_dict("records")
-        names = [display_text(r["rep"]) for r in reps]
-        teams = [display_text(r["team"]) for r in reps]
-        name_width = max((len(n) for n in names), default=0)
-        team_width = max((len(t) for t in teams), default=0)
-        lines = Text()
-        for r, name, team_name in zip(reps, names, teams):
-            lines.append(f"{int(r['rank']):>2}  ", style="bold")
-            lines.append(name.ljust(name_width), style="bold yellow" if r["rank"] == 1 else "bold")
-            lines.append(f"  {team_name.ljust(team_width)}  ", style="dim")
-            lines.append(f"{fmt.points(r['total_points']):>5}\n", style="bold")
-        lines.rstrip()
-        self.query_one("#tv-top-reps", Static).update(lines)
+    def _show_tv_banner(self) -> None:
+        if self.tv:
+            top = 5 if self.size.height >= TALL_SCREEN else 3
+            self.query_one(TvBanner).show(self.snapshot, self.active_tab, top)

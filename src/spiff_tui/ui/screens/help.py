@@ -17,15 +17,7 @@ ABOUT = ("Drop Salesforce or HubSpot exports (CSV, XLSX) into the data folder: t
 
 
 class HelpScreen(ModalScreen[None]):
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > Vertical {
-        width: 72; max-width: 100%; height: auto; max-height: 100%;
-        border: round $accent; background: $surface; padding: 0 1;
-    }
-    HelpScreen #help-keys { height: auto; }
-    HelpScreen #help-about { color: $text-muted; margin-top: 1; }
-    """
+    CSS_PATH = "help.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,question_mark,q", "app.pop_screen", "Close help")]
 
     def __init__(self, bindings: list[tuple[str, str]]) -> None:

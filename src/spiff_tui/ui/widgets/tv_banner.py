@@ -1,0 +1,58 @@
+"""TV mode's banner: the leading team(s) in bold capitals, their points as 3×3 digits, the top reps."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Digits, Static
+
+from spiff_tui.ui import format as fmt
+
+if TYPE_CHECKING:
+    from spiff_tui.core.snapshot import Snapshot
+
+PANE_TITLES = {"teams": "TEAMS", "reps": "REPS", "activity": "ACTIVITY"}
+
+
+def leaders(snapshot: Snapshot) -> tuple[list[str], float]:
+    teams = snapshot.view("teams")
+    top = teams[teams["rank"] == 1]
+    return list(top["team"]), float(top["total_points"].max()) if len(top) else 0.0
+
+
+class TvBanner(Horizontal):
+    def compose(self) -> ComposeResult:
+        with Vertical(id="tv-lead"):
+            yield Static(id="tv-lead-title")
+            yield Static(id="tv-lead-team")
+        yield Digits("", id="tv-lead-points")
+        yield Static(id="tv-top-reps")
+
+    def show(self, snapshot: Snapshot | None, pane: str, top_reps: int) -> None:
+        if snapshot is None:
+            return
+        from spiff_tui.core.text import display_text
+
+        names, total = leaders(snapshot)
+        title = Text(f"{PANE_TITLES.get(pane, '')} · ", style="bold")
+        title.append("LEADING" if len(names) == 1 else "TIED FOR THE LEAD", style="dim")
+        self.query_one("#tv-lead-title", Static).update(title)
+        team = Text(" & ".join(display_text(n).upper() for n in names), style="bold yellow")
+        self.query_one("#tv-lead-team", Static).update(team)
+        self.query_one("#tv-lead-points", Digits).update(fmt.points(total))
+        reps = snapshot.view("reps").head(top_reps).to_dict("records")
+        names = [display_text(r["rep"]) for r in reps]
+        teams = [display_text(r["team"]) for r in reps]
+        name_width = max((len(n) for n in names), default=0)
+        team_width = max((len(t) for t in teams), default=0)
+        lines = Text()
+        for r, name, team_name in zip(reps, names, teams):
+            lines.append(f"{int(r['rank']):>2}  ", style="bold")
+            lines.append(name.ljust(name_width), style="bold yellow" if r["rank"] == 1 else "bold")
+            lines.append(f"  {team_name.ljust(team_width)}  ", style="dim")
+            lines.append(f"{fmt.points(r['total_points']):>5}\n", style="bold")
+        lines.rstrip()
+        self.query_one("#tv-top-reps", Static).update(lines)
