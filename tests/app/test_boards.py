@@ -81,3 +81,5 @@ async def test_data_tab_lists_files_and_every_problem(small):
         assert [problems.cell_text(k, "where") for k in problems.visible_keys()] == ["notes.csv"]
         assert problems.column_texts("severity") == ["warning"]
         assert "1 problem" in app.query_one("#header").plain
+        await pilot.press("down", "enter")  # on notes.csv: show only its problems
+        assert problems.filter_text == "notes.csv" and app.focused is problems

@@ -73,7 +73,8 @@ async def test_ledger_shows_uncounted_rows_with_reasons_and_filters_and_sorts(sm
         assert len(app.screen_stack) == 1
 
 
-async def test_team_drilldown_lists_members_and_opens_their_ledger(small):
+async def test_team_drilldown_lists_members_and_opens_their_ledger(small, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     app = make_app(small)
     async with app.run_test(size=(120, 30)) as pilot:
         await loaded(pilot)
@@ -85,9 +86,15 @@ async def test_team_drilldown_lists_members_and_opens_their_ledger(small):
         assert team.column_texts("total") == ["2", "0"]
         assert team.cell_text("Cy Dunn", "qualified") == "✓ qualified"
         assert team.cell_text("Di Fox", "qualified") == "✗ needs 2 act, 1 calls"
+        await pilot.press("e")
+        [members] = tmp_path.glob("spiff-team-beta-*.csv")
+        assert [line.split(",")[1] for line in members.read_text().splitlines()] == ["rep", "Cy Dunn", "Di Fox"]
         await pilot.press("down", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, RepLedgerScreen), "Di's ledger")
         assert app.screen.rep == "Di Fox"
+        await pilot.press("e")
+        [ledger] = tmp_path.glob("spiff-ledger-di-fox-*.csv")
+        assert len(ledger.read_text().splitlines()) == 3  # header, the Closed Lost deal, the early email
         await pilot.press("escape")
         assert isinstance(app.screen, TeamScreen)
         await pilot.press("escape")

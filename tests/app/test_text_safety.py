@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from appkit import build_contest, loaded, make_app, wait_for
+from appkit import build_contest, loaded, make_app, rescored, wait_for
 
 from spiff_tui.ui.commands import SpiffCommands
 from spiff_tui.ui.screens.rep_ledger import RepLedgerScreen
@@ -59,6 +59,10 @@ async def test_palette_shows_names_literally_and_opens_them(tmp_path):
         hits[0].command()
         await wait_for(pilot, lambda: isinstance(app.screen, TeamScreen), "the team screen")
         assert app.screen.team == EVIL_TEAM
+        generation = app.snapshot.generation
+        [reload] = [hit async for hit in provider.search("reload rules")]
+        reload.command()
+        await rescored(pilot, generation, "the reload")
         verbs = [hit.text async for hit in _discover(provider)]
         assert verbs[:4] == ["Rescore now", "Reload rules", "Export current view", "Toggle TV mode"]
         assert f"Open rep: {EVIL_REP}" in verbs
