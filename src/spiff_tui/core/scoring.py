@@ -213,18 +213,22 @@ def _not_target(account: pd.Series, rep: pd.Series) -> pd.Series:
 
 def _mark_superseded(opps: pd.DataFrame) -> pd.DataFrame:
     """Per opportunity id the row of the newest export wins; the others say which row replaced them."""
-    with_id = opps[opps["_has_id"].astype(bool)]
-    if with_id.empty:
+    has_id = opps["_has_id"].to_numpy(dtype=bool)
+    if not has_id.any():
         return opps
-    newest_first = with_id.sort_values(["_export_time", "_file_order", "line"], ascending=[False, False, True],
-                                       kind="stable")
-    winners = newest_first.drop_duplicates("_dedupe_key", keep="first")
-    losers = with_id.index.difference(winners.index)
-    if losers.empty:
+    newest_first = np.lexsort((opps["line"].to_numpy(), -opps["_file_order"].to_numpy(),
+                               -opps["_export_time"].to_numpy().astype("datetime64[ns]").astype(np.int64)))
+    codes, _ = pd.factorize(opps["_dedupe_key"])
+    _, first_in_order = np.unique(codes[newest_first], return_index=True)
+    winner_of_code = newest_first[first_in_order]           # codes are 0..k-1, all present
+    winner = winner_of_code[codes]
+    losers = has_id & (winner != np.arange(len(opps)))
+    if not losers.any():
         return opps
-    where = (winners["file"] + ":" + winners["line"].astype(str)).set_axis(winners["_dedupe_key"].to_numpy())
+    files = opps["file"].to_numpy(dtype=object)[winner[losers]]
+    lines = opps["line"].to_numpy()[winner[losers]].astype(str).astype(object)
     marked = opps.copy()
-    marked.loc[losers, "reason"] = ("replaced by the newer row " + opps.loc[losers, "_dedupe_key"].map(where)).to_numpy()
+    marked.loc[losers, "reason"] = "replaced by the newer row " + files + ":" + lines
     marked.loc[losers, "counted"] = False
     marked.loc[losers, "points"] = 0.0
     return marked
