@@ -257,4 +257,5 @@ class SpiffApp(LiveScoring, ShowsScores, TvMode, App[int]):
 def run_app(data_dir: Path, rules_path: Path, as_of: dt.date | None, *, tv: bool = False,
             tv_interval: float = 15.0) -> int:
     app = SpiffApp(data_dir, rules_path, as_of, tv=tv, tv_interval=tv_interval)
-    return app.run() or 0
+    result = app.run()
+    return result if isinstance(result, int) else app.return_code or 0

@@ -74,4 +74,4 @@ def run_demo(interval: float) -> int:
         finally:
             stop.set()
             feeder.join(timeout=2.0)
-        return result or 0
+        return result if isinstance(result, int) else app.return_code or 0

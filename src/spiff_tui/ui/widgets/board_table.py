@@ -42,7 +42,8 @@ class BoardTable(DataTable):
     FLASH_SECONDS = 3.0
 
     def __init__(self, columns: list[Column], *, id: str | None = None, flash: bool = True) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True,
+                         cursor_foreground_priority="renderable")
         self.board_columns = columns
         self.filter_text = ""
         self.sort_index: int | None = None
