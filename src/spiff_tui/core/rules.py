@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spiff_tui.core.text import match_key
+from spiff_tui.core.names import match_key
 
 KINDS = ("opportunities", "activities", "accounts")
 

@@ -1,28 +1,13 @@
-"""Text normalisation: the matching key of a name, and a display form safe for a terminal."""
+"""Name work over whole columns, once per distinct value (the per-value rules live in names.py)."""
 
 from __future__ import annotations
-
-import re
-import unicodedata
 
 import numpy as np
 import pandas as pd
 
+from spiff_tui.core.names import display_text, match_key  # noqa: F401 - re-exported
+
 TEXT = pd.StringDtype("pyarrow")
-
-# Characters that are invisible yet make two names differ: zero-width, bidi controls, BOM.
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad]")
-_SPACES = re.compile(r"[\s\u00a0\u2007\u202f]+")
-# C0/C1 controls and DEL; tab/newline are folded to spaces before this applies.
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
-
-
-def match_key(value: object) -> str:
-    """The form two spellings of one name share: trimmed, spaces folded, invisibles dropped, no case."""
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    text = _INVISIBLE.sub("", str(value))
-    return _SPACES.sub(" ", text).strip().casefold()
 
 
 class Coded:
@@ -68,19 +53,6 @@ def match_keys(values: pd.Series) -> pd.Series:
     """`match_key` over a column, computed once per distinct value."""
     coded = Coded(values)
     return pd.Series(coded.per_row(coded.keys()), index=values.index, dtype=object)
-
-
-def display_text(value: object, limit: int = 200) -> str:
-    """A single-line string safe to print: controls shown as visible symbols, bidi/zero-width removed."""
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    text = unicodedata.normalize("NFC", str(value))
-    text = _INVISIBLE.sub("", text)
-    text = _SPACES.sub(" ", text).strip()
-    text = _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return text
 
 
 def clean_display(values: pd.Series) -> pd.Series:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from spiff_tui.core.text import display_text
+from spiff_tui.core.names import display_text
 from spiff_tui.ui import format as fmt
 from spiff_tui.ui.widgets.board_table import Row
 

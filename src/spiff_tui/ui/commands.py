@@ -29,7 +29,7 @@ class SpiffCommands(Provider):
         ]
         snapshot = getattr(app, "snapshot", None)
         if snapshot is not None:
-            from spiff_tui.core.text import display_text
+            from spiff_tui.core.names import display_text
 
             for team in snapshot.rules.teams:
                 commands.append((f"Open team: {display_text(team.name)}", partial(app.open_team, team.name),

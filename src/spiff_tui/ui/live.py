@@ -16,7 +16,9 @@ from spiff_tui.ui.messages import FolderChanged, RescoreFailed, ScoresReady
 from spiff_tui.ui.rescore import DEBOUNCE_SECONDS, SETTLE_SECONDS, Settle, folder_stamps, rescore
 
 if TYPE_CHECKING:
+    from spiff_tui.core.folder import FolderReader
     from spiff_tui.core.rules import Rules
+    from spiff_tui.core.scoring import ScoringMemo
     from spiff_tui.ui.watcher import FolderWatcher
 
 WatcherFactory = Callable[[Path, Path, Callable[[], None]], "FolderWatcher"]
@@ -37,9 +39,9 @@ class LiveScoring:
     rules: Rules | None
 
     def init_live(self, watcher_factory: WatcherFactory | None, rescan_seconds: float) -> None:
-        from spiff_tui.core.folder import FolderReader
-
-        self._reader = FolderReader(keep_last_good=True)
+        # Made by the first rescore, so the first frame is drawn before pandas is imported.
+        self._reader: FolderReader | None = None
+        self._memo: ScoringMemo | None = None
         self._watcher_factory = watcher_factory
         self._rescan_seconds = rescan_seconds
         self.watcher: FolderWatcher | None = None
@@ -116,7 +118,7 @@ class LiveScoring:
     # The worker: one at a time; a request while it runs is remembered and run after.
 
     def request_rescore(self, forget: bool = False) -> None:
-        if forget:
+        if forget and self._reader is not None:
             self._reader.forget()
         if self._busy:
             self._pending = True
@@ -126,9 +128,19 @@ class LiveScoring:
         self.on_rescore_started()
         self._rescore_worker(self._requests)
 
+    def _engine_caches(self) -> tuple[FolderReader, ScoringMemo]:
+        """What rescores keep between runs: parsed files by (size, mtime), scored rows per file."""
+        if self._reader is None or self._memo is None:
+            from spiff_tui.core.folder import FolderReader
+            from spiff_tui.core.scoring import ScoringMemo
+
+            self._reader, self._memo = FolderReader(keep_last_good=True), ScoringMemo()
+        return self._reader, self._memo
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="rescore")
     def _rescore_worker(self, request: int) -> None:
-        outcome = rescore(self.data_dir, self.rules_path, self._reader, self.rules, self.today())
+        reader, memo = self._engine_caches()
+        outcome = rescore(self.data_dir, self.rules_path, reader, self.rules, self.today(), memo)
         if get_current_worker().is_cancelled:
             return
         if outcome.snapshot is not None:

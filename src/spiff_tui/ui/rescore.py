@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from spiff_tui.core.folder import FolderReader
     from spiff_tui.core.rules import Rules
+    from spiff_tui.core.scoring import ScoringMemo
     from spiff_tui.core.snapshot import Snapshot
 
 # Seconds of quiet after the last file event before the folder is looked at.
@@ -70,7 +71,7 @@ class Outcome:
 
 
 def rescore(folder: Path, rules_path: Path, reader: FolderReader, last_rules: Rules | None,
-            as_of: dt.date) -> Outcome:
+            as_of: dt.date, memo: ScoringMemo | None = None) -> Outcome:
     """Re-read the rules (keeping the last good ones if the file is invalid), then read and score.
 
     Never raises: any failure comes back as a one-line message so the board keeps its snapshot.
@@ -90,7 +91,7 @@ def rescore(folder: Path, rules_path: Path, reader: FolderReader, last_rules: Ru
         return Outcome(stamps, rules_error=rules_error, failure=rules_error)
     try:
         files = reader.read(folder, rules)
-        snapshot = score(rules, files, as_of)
+        snapshot = score(rules, files, as_of, memo)
     except Exception as exc:  # noqa: BLE001 — scoring bugs or a vanished folder keep the last good board
         return Outcome(stamps, rules=rules, rules_error=rules_error,
                        failure=f"rescore failed: {type(exc).__name__}: {exc}")

@@ -97,7 +97,7 @@ class ShowsScores:
                                          failure=self.failure, note=note)
 
     def _announce_closed_won(self, previous: Snapshot, snapshot: Snapshot) -> None:
-        from spiff_tui.core.text import display_text
+        from spiff_tui.core.names import display_text
         from spiff_tui.ui.boards import new_closed_won
         from spiff_tui.ui.format import points
 

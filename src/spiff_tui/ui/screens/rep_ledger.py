@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual_fastdatatable import ArrowBackend, DataTable
 
-from spiff_tui.core.text import display_text
+from spiff_tui.core.names import display_text
 from spiff_tui.ui import format as fmt
 from spiff_tui.ui.ledger_rows import LEDGER_COLUMNS, display_columns, haystack, rep_ledger, shown
 from spiff_tui.ui.widgets.filter_bar import FilterBar

@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from spiff_tui.core.text import display_text
+from spiff_tui.core.names import display_text
 from spiff_tui.ui import format as fmt
 from spiff_tui.ui.boards import member_rows
 from spiff_tui.ui.columns import MEMBER_COLUMNS

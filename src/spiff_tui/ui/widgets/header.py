@@ -46,7 +46,7 @@ class BoardHeader(Static):
             line.append(SEPARATOR + "rescoring…", style="dim")
         if note:
             line.append(SEPARATOR + note, style="dim")
-        from spiff_tui.core.text import display_text
+        from spiff_tui.core.names import display_text
 
         lines = [line]
         for message, what in ((rules_error, "the previous rules are kept"),

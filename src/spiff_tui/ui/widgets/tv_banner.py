@@ -34,7 +34,7 @@ class TvBanner(Horizontal):
     def show(self, snapshot: Snapshot | None, pane: str, top_reps: int) -> None:
         if snapshot is None:
             return
-        from spiff_tui.core.text import display_text
+        from spiff_tui.core.names import display_text
 
         names, total = leaders(snapshot)
         title = Text(f"{PANE_TITLES.get(pane, '')} · ", style="bold")
