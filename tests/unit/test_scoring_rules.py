@@ -246,7 +246,7 @@ def test_exports_joined_end_to_end_skip_the_repeated_header(tmp_path):
 def test_memoised_rescore_reuses_unchanged_parts_and_equals_a_cold_score(tmp_path):
     from spiff_tui.core.folder import FolderReader
     from spiff_tui.core.rules import load_rules
-    from spiff_tui.core.scoring import ScoringMemo
+    from spiff_tui.core.ledger import ScoringMemo
     from spiff_tui.core.snapshot import score_folder
     import datetime as dt
 

@@ -14,7 +14,7 @@ from spiff_tui.core.csv_records import Records, read_records
 from spiff_tui.core.decode import NotText, decode
 from spiff_tui.core.fast_records import FAST_MIN_CHARS, read_records_fast
 from spiff_tui.core.layout import Layout, find_layout
-from spiff_tui.core.problems import ERROR, INFO, WARNING, Problem
+from spiff_tui.core.problems import INFO, WARNING, Problem
 from spiff_tui.core.rules import Rules
 from spiff_tui.core.text import TEXT, display_text
 from spiff_tui.core.values import parse_amounts, parse_dates, parse_flags

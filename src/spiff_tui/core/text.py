@@ -59,7 +59,3 @@ def clean_display(values: pd.Series) -> pd.Series:
     """`display_text` over a column, computed once per distinct value."""
     coded = Coded(values)
     return pd.Series(coded.per_row(coded.displays()), index=values.index, dtype=object)
-
-
-def is_blank(values: pd.Series) -> pd.Series:
-    return values.isna() | (values.astype(TEXT).str.strip() == "")

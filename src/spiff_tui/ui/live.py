@@ -18,7 +18,7 @@ from spiff_tui.ui.rescore import DEBOUNCE_SECONDS, SETTLE_SECONDS, Settle, folde
 if TYPE_CHECKING:
     from spiff_tui.core.folder import FolderReader
     from spiff_tui.core.rules import Rules
-    from spiff_tui.core.scoring import ScoringMemo
+    from spiff_tui.core.ledger import ScoringMemo
     from spiff_tui.ui.watcher import FolderWatcher
 
 WatcherFactory = Callable[[Path, Path, Callable[[], None]], "FolderWatcher"]
@@ -132,7 +132,7 @@ class LiveScoring:
         """What rescores keep between runs: parsed files by (size, mtime), scored rows per file."""
         if self._reader is None or self._memo is None:
             from spiff_tui.core.folder import FolderReader
-            from spiff_tui.core.scoring import ScoringMemo
+            from spiff_tui.core.ledger import ScoringMemo
 
             self._reader, self._memo = FolderReader(keep_last_good=True), ScoringMemo()
         return self._reader, self._memo

@@ -1,0 +1,143 @@
+"""The ledger of a whole folder: each file's scored rows, memoised, joined by the rules that cross
+files — per opportunity id the newest export wins; an activity counts once."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from spiff_tui.core.accounts import TargetAccounts, newest_accounts, target_accounts
+from spiff_tui.core.reader import FileResult
+from spiff_tui.core.rules import Rules
+from spiff_tui.core.scoring import LEDGER_COLUMNS, activity_rows, empty_ledger, opportunity_rows
+
+
+class ScoringMemo:
+    """The last ledger part of each kind, reused while its inputs are the very same file results.
+
+    A rescore after one new opportunities export then leaves a million activities alone.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[tuple, pd.DataFrame]] = {}
+
+    def part(self, name: str, key: tuple, build) -> pd.DataFrame:
+        entry = self._entries.get(name)
+        if entry is not None and _same_key(entry[0], key):
+            return entry[1]
+        result = build()
+        self._entries[name] = (key, result)
+        return result
+
+    def keep(self, names: set[str]) -> None:
+        """Forget parts of files that are gone."""
+        for name in set(self._entries) - names:
+            del self._entries[name]
+
+
+def _same_key(old: tuple, new: tuple) -> bool:
+    return len(old) == len(new) and all(a is b or (not isinstance(a, pd.DataFrame) and a == b)
+                                        for a, b in zip(old, new))
+
+
+def build_ledger_parts(rules: Rules, files: list[FileResult],
+                       memo: ScoringMemo | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(opportunity part, activity part) of the ledger.
+
+    Each file's rows are scored on their own and memoised; only the rules that cross files —
+    newest snapshot wins, an activity id counts once — run over the whole part every time.
+    """
+    memo = memo or ScoringMemo()
+    accounts = [(order, f) for order, f in enumerate(files) if f.kind == "accounts" and f.frame is not None]
+    accounts_key = tuple(x for order, f in accounts for x in (f.frame, order, f.name, f.export_time))
+    targets = None
+
+    def targets_once() -> TargetAccounts:
+        nonlocal targets
+        if targets is None:
+            targets = target_accounts(newest_accounts([_stamped(f, order) for order, f in accounts]))
+        return targets
+
+    parts: dict[str, list[pd.DataFrame]] = {"opportunities": [], "activities": []}
+    for order, result in enumerate(files):
+        if result.kind not in parts or result.frame is None or result.frame.empty:
+            continue
+        score_file = opportunity_rows if result.kind == "opportunities" else activity_rows
+        key = (rules, result.frame, order, result.name, result.export_time) + accounts_key
+        parts[result.kind].append(memo.part(f"{result.kind}:{result.name}", key, lambda: score_file(
+            rules, [_stamped(result, order)], targets_once())))
+    memo.keep({f"{f.kind}:{f.name}" for f in files} | {"opportunities", "activities", "activity_view"})
+    opportunities = memo.part("opportunities", tuple(parts["opportunities"]),
+                              lambda: _mark_superseded(_concat(parts["opportunities"]))[LEDGER_COLUMNS])
+    activities = memo.part("activities", tuple(parts["activities"]),
+                           lambda: _mark_duplicates(_concat(parts["activities"]))[LEDGER_COLUMNS])
+    return opportunities, activities
+
+
+def _stamped(result: FileResult, order: int) -> pd.DataFrame:
+    stamp = pd.Timestamp(result.export_time) if result.export_time else pd.Timestamp(0)
+    return result.frame.assign(file=result.name, file_order=order, export_time=stamp)
+
+
+def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    return pd.concat(parts, ignore_index=True) if parts else empty_ledger()
+
+
+def join_ledger(parts: tuple[pd.DataFrame, ...]) -> pd.DataFrame:
+    ledger = pd.concat([p for p in parts if not p.empty] or [empty_ledger()], ignore_index=True)
+    return ledger.sort_values(["file", "line"], kind="stable").reset_index(drop=True)
+
+
+def _mark_superseded(opps: pd.DataFrame) -> pd.DataFrame:
+    """Per opportunity id the row of the newest export wins; the others say which row replaced them."""
+    has_id = opps["_has_id"].to_numpy(dtype=bool)
+    if not has_id.any():
+        return opps
+    newest_first = np.lexsort((opps["line"].to_numpy(), -opps["_file_order"].to_numpy(),
+                               -opps["_export_time"].to_numpy().astype("datetime64[ns]").astype(np.int64)))
+    codes, _ = pd.factorize(opps["_dedupe_key"])
+    _, first_in_order = np.unique(codes[newest_first], return_index=True)
+    winner_of_code = newest_first[first_in_order]           # codes are 0..k-1, all present
+    winner = winner_of_code[codes]
+    losers = has_id & (winner != np.arange(len(opps)))
+    if not losers.any():
+        return opps
+    files = opps["file"].to_numpy(dtype=object)[winner[losers]]
+    lines = opps["line"].to_numpy()[winner[losers]].astype(str).astype(object)
+    marked = opps.copy()
+    marked.loc[losers, "reason"] = "replaced by the newer row " + files + ":" + lines
+    marked.loc[losers, "counted"] = False
+    marked.loc[losers, "points"] = 0.0
+    return marked
+
+
+def _mark_duplicates(acts: pd.DataFrame) -> pd.DataFrame:
+    """Same Activity ID counts once; without an id, a row repeated in a different file counts once."""
+    if acts.empty:
+        return acts
+    result = np.full(len(acts), "", dtype=object)
+    position = np.arange(len(acts))
+    has_id = acts["_has_id"].to_numpy(dtype=bool)
+    codes, _ = pd.factorize(acts["_dedupe_key"])
+    _, first_of_code = np.unique(codes, return_index=True)  # codes are 0..k-1, all present
+    first = first_of_code[codes]
+    repeat = has_id & (first != position)
+    result[repeat] = "same Activity ID as " + _where(acts, first[repeat])
+    # Without an id, identical rows within one file are separate activities; only other files repeat them.
+    file_order = acts["_file_order"].to_numpy()
+    repeat_plain = ~has_id & (file_order != file_order[first])
+    result[repeat_plain] = "same activity as " + _where(acts, first[repeat_plain])
+    duplicate = repeat | repeat_plain
+    if not duplicate.any():
+        return acts
+    marked = acts.copy()
+    marked.loc[duplicate, "reason"] = result[duplicate]
+    marked.loc[duplicate, "counted"] = False
+    marked.loc[duplicate, "is_call"] = False
+    return marked
+
+
+def _where(acts: pd.DataFrame, positions: np.ndarray) -> np.ndarray:
+    files = acts["file"].to_numpy(dtype=object)[positions]
+    lines = acts["line"].to_numpy()[positions].astype(str)
+    return (files + ":" + lines.astype(object)).astype(object)
