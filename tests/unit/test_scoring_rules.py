@@ -266,3 +266,14 @@ def test_memoised_rescore_reuses_unchanged_parts_and_equals_a_cold_score(tmp_pat
         pd.testing.assert_frame_equal(second.view(view), cold.view(view))
     assert row_of(second, "reps", "rep", "Ava Patel")["total_points"] == 4   # the newer file's Closed Won
     assert row_of(second, "reps", "rep", "Ben Ortiz")["total_points"] == 2
+
+
+def test_an_export_with_only_one_credited_column_is_still_opportunities(tmp_path):
+    folder = make_contest(tmp_path)
+    header = [h for h in OPPS_HEADER if h != "Account Executive"]
+    rows = [[c for i, c in enumerate(row) if OPPS_HEADER[i] != "Account Executive"]
+            for row in (opp("nb", "Ava Patel", "Demo"), opp("up", "Csm X", "Closed Won", type_="Upsell", amount="9000"))]
+    write(folder, "deals.csv", csv_text(header, rows))
+    snapshot = score_dir(folder)
+    assert ledger_row(snapshot, "nb")["counted"]
+    assert ledger_row(snapshot, "up")["reason"] == "no Account Executive named"

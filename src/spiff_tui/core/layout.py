@@ -55,7 +55,7 @@ def map_header(header: list[str], rules: Rules, kind: str) -> tuple[dict[str, li
             if positions:
                 found[name] = positions
                 break
-    missing = [f for f in rules.required_fields(kind) if f not in found]
+    missing = rules.missing_fields(kind, found)
     return found, missing
 
 

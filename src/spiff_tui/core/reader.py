@@ -134,7 +134,7 @@ def _build(base: FileResult, records: Records, rules: Rules, notes: list[Problem
     problems = list(notes)
     for column, message in layout.header_problems:
         problems.append(Problem(name, header_line, column, message))
-    missing = [f for f in rules.required_fields(layout.kind) if f not in layout.columns]
+    missing = rules.missing_fields(layout.kind, layout.columns)
     if missing:
         return _with(base, *problems, kind=layout.kind, **shape)
     if layout.footer_lines:

@@ -128,6 +128,17 @@ class Rules:
             return ("assigned", "type", "date")
         return ("name", "owner", "target")
 
+    def missing_fields(self, kind: str, present) -> list[str]:
+        """Required fields a header lacks. The credited fields are alternatives: an export with only
+        an owner column is still an opportunities export (its upsells then name no AE)."""
+        present = set(present)
+        missing = [f for f in self.required_fields(kind) if f not in present]
+        if kind == "opportunities":
+            credits = {t.credit for t in self.tables}
+            if credits & present:
+                missing = [f for f in missing if f not in credits]
+        return missing
+
 
 def load_rules(path: Path) -> Rules:
     """Read and validate a rules file; raise RulesError with one line on any problem."""
