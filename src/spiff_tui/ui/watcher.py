@@ -84,11 +84,14 @@ class FolderWatcher:
             self.kind = "polling"
         return self.kind
 
+    def _folders(self) -> list[Path]:
+        """The folders there are to watch: those of the data folder and the rules folder that exist."""
+        return [folder for folder in dict.fromkeys([self.folder, self.rules_path.parent]) if folder.is_dir()]
+
     def _started(self, observer: BaseObserver) -> BaseObserver:
         handler = _Handler(self)
-        for folder in dict.fromkeys([self.folder, self.rules_path.parent]):
-            if folder.is_dir():
-                observer.schedule(handler, str(folder), recursive=False, event_filter=WATCHED_EVENTS)
+        for folder in self._folders():
+            observer.schedule(handler, str(folder), recursive=False, event_filter=WATCHED_EVENTS)
         observer.daemon = True
         try:
             observer.start()
@@ -98,7 +101,20 @@ class FolderWatcher:
         return observer
 
     def is_alive(self) -> bool:
-        return self._observer is not None and self._observer.is_alive()
+        """The observer runs and watches every folder there is to watch.
+
+        A watched folder that is deleted ends its emitter while the observer thread lives on, and a
+        folder that appears later is not watched at all: either way this is False, so the app's
+        rescan restarts the watcher.
+        """
+        observer = self._observer
+        if observer is None or not observer.is_alive():
+            return False
+        try:
+            watching = {Path(emitter.watch.path) for emitter in list(observer.emitters) if emitter.is_alive()}
+        except RuntimeError:  # the emitters changed while we looked; look again on the next rescan
+            return True
+        return watching == set(self._folders())
 
     def restart(self) -> str:
         self.stop()
