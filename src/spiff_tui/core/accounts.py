@@ -34,10 +34,13 @@ class TargetAccounts:
 
     def contains(self, rep_keys: pd.Series, account_ids: pd.Series, account_names: pd.Series) -> np.ndarray:
         """Whether each row's account is a target account of its rep: by id when known, else by name."""
-        ids = account_ids.fillna("").astype(str).str.strip()
-        use_id = (ids.isin(self.known_ids) & (ids != "")).to_numpy(dtype=bool)
+        coded_ids = Coded(account_ids)
+        distinct_ids = coded_ids.values.fillna("").str.strip()
+        ids = coded_ids.per_row(distinct_ids.to_numpy(dtype=object))
+        use_id = coded_ids.per_row((distinct_ids.isin(self.known_ids) & (distinct_ids != "")).to_numpy(dtype=bool),
+                                   False).astype(bool)
         keys = np.asarray(rep_keys, dtype=object)
-        by_id = _pairs_in(keys, ids.to_numpy(dtype=object), self.id_owners, self.ids)
+        by_id = _pairs_in(keys, ids, self.id_owners, self.ids)
         coded_names = Coded(account_names)
         names = coded_names.per_row(coded_names.keys())
         by_name = _pairs_in(keys, names, self.name_owners, self.names)

@@ -31,10 +31,12 @@ def _split_after_lines(text: str, count: int) -> int:
     return offset
 
 
-def read_records_fast(text: str, header_index_of, raw: bytes | None = None) -> Records | None:
+def read_records_fast(text: str, locate, raw: bytes | None = None) -> Records | None:
     """Records of a large text, or None when only the exact path can number its lines.
 
-    `header_index_of(records)` finds the header among the first records (None if there is none).
+    `locate(records)` finds the header among the first records: (its index, the positions of the
+    columns that repeat few values — names, types, stages, dates), or None. Those are read
+    dictionary-encoded, so later steps work once per distinct value.
     `raw` is the file's own UTF-8 bytes when they equal the text, sparing a re-encode.
     """
     import pyarrow as pa
@@ -43,8 +45,11 @@ def read_records_fast(text: str, header_index_of, raw: bytes | None = None) -> R
 
     text = text.lstrip("\ufeff")
     head = read_records(text[:_split_after_lines(text, HEAD_LINES)])
-    header_index = header_index_of(head)
-    if header_index is None or header_index + 1 >= len(head.lines):
+    located = locate(head)
+    if located is None:
+        return None
+    header_index, repeating = located
+    if header_index + 1 >= len(head.lines):
         return None
     header_line = int(head.lines[header_index])
     if int(head.lines[header_index + 1]) != header_line + 1:
@@ -69,8 +74,10 @@ def read_records_fast(text: str, header_index_of, raw: bytes | None = None) -> R
                 read_options=pacsv.ReadOptions(column_names=names, block_size=8 << 20),
                 parse_options=pacsv.ParseOptions(delimiter=head.delimiter, newlines_in_values=newlines_in_values,
                                                  ignore_empty_lines=True, invalid_row_handler=reject),
-                convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                     strings_can_be_null=False, quoted_strings_can_be_null=False),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={n: pa.dictionary(pa.int32(), pa.string()) if i in repeating else pa.string()
+                                  for i, n in enumerate(names)},
+                    strings_can_be_null=False, quoted_strings_can_be_null=False),
             )
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
             continue
@@ -79,7 +86,7 @@ def read_records_fast(text: str, header_index_of, raw: bytes | None = None) -> R
         if table.num_rows and _tail_accounts(data, body_lines, table.num_rows, rejected):
             break
         for column in table.columns:
-            extra += pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
+            extra += _per_row(column, lambda values: pc.count_substring(values, "\n"))
         if table.num_rows and _tail_accounts(data, body_lines, table.num_rows + int(extra.sum()), rejected):
             break
     else:
@@ -117,21 +124,64 @@ def _last_lines(data: bytes, count: int) -> list[str]:
     return lines[::-1]
 
 
+def _per_row(column, compute) -> np.ndarray:
+    """A compute function over a column's rows; on dictionary chunks it runs once per distinct value."""
+    import pyarrow as pa
+
+    parts = []
+    for chunk in column.chunks:
+        if pa.types.is_dictionary(chunk.type):
+            per_value = compute(chunk.dictionary).to_numpy(zero_copy_only=False)
+            parts.append(per_value[chunk.indices.to_numpy(zero_copy_only=False)])
+        else:
+            parts.append(compute(chunk).to_numpy(zero_copy_only=False))
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def _with_categories(frame: pd.DataFrame, body: pd.DataFrame) -> pd.DataFrame:
+    """Head or tail cells typed like the body's columns (the body's categories already hold them)."""
+    typed = {}
+    for column in frame.columns:
+        values = frame[column].astype(object)
+        if column in body and isinstance(body[column].dtype, pd.CategoricalDtype):
+            categories = body[column].cat.categories
+            typed[column] = pd.Categorical.from_codes(categories.get_indexer(values), dtype=body[column].dtype)
+        else:
+            typed[column] = values.astype(TEXT)
+    return pd.DataFrame(typed, index=frame.index)
+
+
+def _add_categories(column: pd.Series, values: pd.Series) -> pd.Series:
+    """The body column with the few head/tail texts it lacks appended to its categories."""
+    categories = column.cat.categories
+    wanted = pd.Index(values.dropna().unique())
+    new = wanted[categories.get_indexer(wanted) == -1]
+    if new.empty:
+        return column
+    dtype = pd.CategoricalDtype(categories.append(new.astype(categories.dtype)))
+    return pd.Series(pd.Categorical.from_codes(column.cat.codes.to_numpy(), dtype=dtype), index=column.index)
+
+
 def _assemble(head: Records, header_index: int, table, tail_rows: list[str], header_line: int,
               extra: np.ndarray) -> Records:
     import pyarrow.compute as pc
 
+    import pyarrow as pa
+
     count = table.num_rows
-    body = table.to_pandas(types_mapper=lambda t: TEXT)
+    body = table.to_pandas(types_mapper=lambda t: TEXT if t == pa.string() else None)
     body.columns = range(body.shape[1])
     empty = np.ones(count, dtype=bool)
     for column in table.columns:
-        empty &= pc.equal(pc.utf8_trim_whitespace(column), "").to_numpy(zero_copy_only=False)
+        empty &= _per_row(column, lambda values: pc.equal(pc.utf8_trim_whitespace(values), "")).astype(bool)
     tail = [next(csv.reader([row], delimiter=head.delimiter), []) for row in tail_rows]
     top = head.cells.iloc[:header_index + 1]
     width = max([body.shape[1], top.shape[1]] + [len(r) for r in tail])
     tail_cells = pd.DataFrame([r + [None] * (width - len(r)) for r in tail], columns=range(width), dtype=object)
-    cells = pd.concat([top.astype(TEXT), body, tail_cells.astype(TEXT)], ignore_index=True)
+    for column in body.columns:
+        if isinstance(body[column].dtype, pd.CategoricalDtype):
+            body[column] = _add_categories(body[column], pd.concat([top[column], tail_cells[column]]))
+    cells = pd.concat([_with_categories(top, body), body, _with_categories(tail_cells, body)], ignore_index=True)
     cells.columns = range(cells.shape[1])
     starts = header_line + 1 + np.arange(count, dtype=np.int64) + np.concatenate([[0], np.cumsum(extra)[:-1]])
     after = header_line + 1 + count + int(extra.sum())

@@ -87,9 +87,7 @@ def read_export(path: Path, rules: Rules) -> FileResult:
         # The body after the header is the same bytes as the text when nothing was repaired.
         same_bytes = (decoded.encoding in ("utf-8", "utf-8-sig") and not decoded.bad_byte_lines
                       and not decoded.nul_lines)
-        records = read_records_fast(decoded.text, lambda head: find_layout(
-            head.cells, head.filled_counts(), rules, rules.input.day_first).header_index,
-            data if same_bytes else None)
+        records = read_records_fast(decoded.text, lambda head: _locate(head, rules), data if same_bytes else None)
     records = records or read_records(decoded.text)
     if decoded.nul_lines:
         lines = ", ".join(map(str, decoded.nul_lines[:5]))
@@ -99,6 +97,24 @@ def read_export(path: Path, rules: Rules) -> FileResult:
         notes.append(Problem(name, records.unterminated_line, None,
                              "a quoted cell is never closed (file cut off?); that row is set aside"))
     return _build(base, records, rules, notes, encoding=decoded.encoding, bad_lines=bad_lines)
+
+
+# Fields that repeat few values across rows; read dictionary-encoded from large exports.
+REPEATING_FIELDS = {
+    "opportunities": {"account_id", "account", "owner", "account_executive", "type", "stage", "currency",
+                      "created", "close"},
+    "activities": {"assigned", "type", "date", "account_id", "account"},
+    "accounts": {"owner", "target"},
+}
+
+
+def _locate(head: Records, rules: Rules) -> tuple[int, set[int]] | None:
+    """The header's index in the first records, and the positions of its repeating fields."""
+    layout = find_layout(head.cells, head.filled_counts(), rules, rules.input.day_first)
+    if layout.header_index is None:
+        return None
+    repeating = REPEATING_FIELDS[layout.kind]
+    return layout.header_index, {position for field, position in layout.columns.items() if field in repeating}
 
 
 def _read_workbook(path: Path, data: bytes, rules: Rules, base: FileResult, notes: list[Problem]) -> FileResult:
@@ -147,7 +163,7 @@ def _build(base: FileResult, records: Records, rules: Rules, notes: list[Problem
     keep, skipped = _structural_checks(name, records, layout, header_cells, bad_lines, problems)
     rows = layout.data[keep]
     frame = pd.DataFrame(
-        {f: cells.iloc[rows, pos].astype(TEXT).fillna("").array for f, pos in layout.columns.items()}
+        {f: _field_values(cells.iloc[rows, pos]) for f, pos in layout.columns.items()}
     )
     frame["line"] = records.lines[rows]
     header = [("" if v is None else str(v).strip()) for v in cells.iloc[layout.header_index].tolist()]
@@ -156,6 +172,17 @@ def _build(base: FileResult, records: Records, rules: Rules, notes: list[Problem
     return _with(base, *problems, kind=layout.kind, frame=frame, rows_read=len(layout.data),
                  rows_skipped=skipped, footer_lines=layout.footer_lines, title_rows=layout.title_rows,
                  total_rows=layout.total_rows, generated=layout.generated, **shape)
+
+
+def _field_values(column: pd.Series):
+    """A field's cells with blanks as "": categorical columns stay categorical (one entry per name)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        if column.isna().any():
+            if "" not in column.cat.categories:
+                column = column.cat.add_categories([""])
+            column = column.fillna("")
+        return column.array
+    return column.astype(TEXT).fillna("").array
 
 
 def _structural_checks(name: str, records: Records, layout: Layout, header_cells: int,

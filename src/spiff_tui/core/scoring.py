@@ -8,7 +8,7 @@ import pandas as pd
 
 from spiff_tui.core.accounts import TargetAccounts
 from spiff_tui.core.rules import Rules, ScoringTable
-from spiff_tui.core.text import Coded, clean_display, match_key, match_keys
+from spiff_tui.core.text import Coded, blank_mask, clean_display, match_key, match_keys, stripped
 
 # Carried from the per-file parts to the rules that cross files, then dropped.
 HIDDEN_COLUMNS = ["_export_time", "_file_order", "_dedupe_key", "_has_id"]
@@ -45,7 +45,7 @@ def _day_text(days: pd.Series) -> pd.Series:
 
 def _window_reasons(rules: Rules, days: pd.Series, written: pd.Series, what: str) -> list[tuple]:
     start, end = pd.Timestamp(rules.start), pd.Timestamp(rules.end)
-    invalid = days.isna() & (written.str.strip() != "")
+    invalid = days.isna().to_numpy() & ~blank_mask(written)
     return [
         (invalid, lambda hit: f"{what} date '" + clean_display(written[hit]) + "' is not a date"),
         (days.isna(), f"no {what} date"),
@@ -82,7 +82,7 @@ def opportunity_rows(rules: Rules, frames: list[pd.DataFrame], targets: TargetAc
     opps = pd.concat(frames, ignore_index=True)
     roster = _Roster(rules)
     blank = pd.Series("", index=opps.index, dtype=object)
-    ids = opps["id"].str.strip() if "id" in opps else blank
+    ids = stripped(opps["id"]) if "id" in opps else blank
     type_keys = match_keys(opps["type"])
     stage_keys = match_keys(opps["stage"])
     stage_text = clean_display(opps["stage"])
@@ -137,7 +137,7 @@ def _table_reasons(rules: Rules, table: ScoringTable, part: pd.DataFrame, keys: 
         account = clean_display(part.get("account", blank))
         reasons.append((~is_target, lambda hit: _not_target(account[hit], display[hit])))
     if "amount" in part:
-        bad_amount = amount.isna() & (part["amount"].str.strip() != "")
+        bad_amount = amount.isna().to_numpy() & ~blank_mask(part["amount"])
         reasons.append((bad_amount, lambda hit: "amount '" + clean_display(part["amount"][hit]) + "' is not an amount"))
         reasons.append((amount_base.isna() & amount.notna(), lambda hit: "amount in " + currency[hit]
                         + f", no rate to {rules.input.currency} in [input] rates"))
@@ -159,7 +159,7 @@ def activity_rows(rules: Rules, frames: list[pd.DataFrame], targets: TargetAccou
     roster = _Roster(rules)
     q = rules.qualification
     blank = pd.Series("", index=acts.index, dtype=object)
-    ids = acts["id"].str.strip() if "id" in acts else blank
+    ids = stripped(acts["id"]) if "id" in acts else blank
     keys, display, team = roster.people(acts["assigned"])
     type_keys = match_keys(acts["type"])
     type_text = clean_display(acts["type"])

@@ -18,7 +18,10 @@ class Coded:
     """
 
     def __init__(self, column: pd.Series) -> None:
-        codes, uniques = pd.factorize(column.astype(TEXT), use_na_sentinel=True)
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            codes, uniques = column.cat.codes.to_numpy(), column.cat.categories
+        else:
+            codes, uniques = pd.factorize(column.astype(TEXT), use_na_sentinel=True)
         self.codes = codes
         self.values = pd.Series(uniques, dtype=TEXT)
         self.index = column.index
@@ -59,3 +62,18 @@ def clean_display(values: pd.Series) -> pd.Series:
     """`display_text` over a column, computed once per distinct value."""
     coded = Coded(values)
     return pd.Series(coded.per_row(coded.displays()), index=values.index, dtype=object)
+
+
+def blank_mask(values: pd.Series) -> np.ndarray:
+    """Which cells are empty or only spaces, worked out once per distinct value."""
+    coded = Coded(values)
+    return coded.per_row((coded.values.str.strip() == "").to_numpy(dtype=bool), True).astype(bool)
+
+
+def stripped(values: pd.Series) -> pd.Series:
+    """The cells trimmed of spaces (once per distinct value when the column is categorical)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        coded = Coded(values)
+        return pd.Series(coded.per_row(coded.values.str.strip().to_numpy(dtype=object)), index=values.index,
+                         dtype=object)
+    return values.astype(TEXT).fillna("").str.strip()

@@ -14,6 +14,12 @@ CURRENCY_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
 
 def _uniques(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """The distinct non-blank texts of a column, and each row's index into them (-1 for blank)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        distinct = pd.Series(values.cat.categories, dtype=TEXT).str.strip()
+        blank = (distinct == "").to_numpy(dtype=bool)
+        codes = values.cat.codes.to_numpy().astype(np.int64)
+        codes = np.where((codes < 0) | blank[np.maximum(codes, 0)], -1, codes)
+        return distinct.reset_index(drop=True), codes
     text = values.astype(TEXT).str.strip()
     codes, uniques = pd.factorize(text.mask(text == ""), use_na_sentinel=True)
     return pd.Series(uniques, dtype=TEXT), codes
