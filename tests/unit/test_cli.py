@@ -185,3 +185,17 @@ def test_shipped_sample_checks_clean_and_exports_seven_teams(capsys, monkeypatch
         assert path.name in out
     code, out, _ = run(capsys, "export", "sample_data", "--view", "teams", "--format", "json")
     assert code == 0 and len(json.loads(out)) == 7
+
+
+def test_escape_sequences_in_ids_and_team_names_never_reach_an_export(tmp_path, capsys):
+    data = make_contest(tmp_path / "data", opps=[opp("\x1b[31mX\x07", "Ava Patel", "Demo")],
+                        acts=[act("\x1b]0;title\x07", "Ava Patel", "Call")],
+                        rules=RULES.replace('name = "Red"', 'name = "Red\\u001b[2J"'))
+    for view in ("ledger", "teams", "reps"):
+        for fmt in ("csv", "md", "json"):
+            code, out, err = run(capsys, "export", str(data), "--view", view, "--format", fmt)
+            assert code == 0 and "\x1b" not in out and "\x07" not in out
+    _, out, _ = run(capsys, "export", str(data), "--view", "ledger", "--format", "csv")
+    assert "\\x1b[31mX\\x07" in out          # shown, visibly, not executed
+    _, out, _ = run(capsys, "check", str(data))
+    assert "\x1b" not in out

@@ -8,7 +8,8 @@ import pandas as pd
 
 from spiff_tui.core.accounts import TargetAccounts
 from spiff_tui.core.rules import Rules, ScoringTable
-from spiff_tui.core.text import Coded, blank_mask, clean_display, match_key, match_keys, stripped
+from spiff_tui.core.names import display_text
+from spiff_tui.core.text import Coded, blank_mask, clean_display, match_key, match_keys, safe_text, stripped
 
 # Carried from the per-file parts to the rules that cross files, then dropped.
 HIDDEN_COLUMNS = ["_export_time", "_file_order", "_dedupe_key", "_has_id"]
@@ -22,8 +23,8 @@ def empty_ledger() -> pd.DataFrame:
 
 class _Roster:
     def __init__(self, rules: Rules) -> None:
-        self.display = {match_key(m): m for m in rules.roster}
-        self.team = {match_key(m): t for m, t in rules.team_of.items()}
+        self.display = {match_key(m): display_text(m) for m in rules.roster}
+        self.team = {match_key(m): display_text(t) for m, t in rules.team_of.items()}
 
     def people(self, raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
         """(key, display name, team) per row: roster spelling for roster members, worked out per name."""
@@ -91,7 +92,7 @@ def opportunity_rows(rules: Rules, frames: list[pd.DataFrame], targets: TargetAc
     rates = dict(rules.input.rates) | {rules.input.currency: 1.0}
     amount_base = amount * currency.map(rates).astype(float)
 
-    out = pd.DataFrame({"kind": "opportunity", "record_id": ids, "rep": clean_display(opps.get("owner", blank)),
+    out = pd.DataFrame({"kind": "opportunity", "record_id": safe_text(ids), "rep": clean_display(opps.get("owner", blank)),
                         "team": "", "stage_or_type": stage_text, "points": 0.0, "counted": False,
                         "reason": "type '" + clean_display(opps["type"]) + "' is not scored",
                         "file": opps["file"], "line": opps["line"], "account": clean_display(opps.get("account", blank)),
@@ -175,7 +176,7 @@ def activity_rows(rules: Rules, frames: list[pd.DataFrame], targets: TargetAccou
         reasons.append((~is_target, lambda hit: _not_target(account[hit], display[hit])))
     reason = _apply(reasons, acts.index)
     counted = reason == ""
-    return pd.DataFrame({"kind": "activity", "record_id": ids, "rep": display, "team": team,
+    return pd.DataFrame({"kind": "activity", "record_id": safe_text(ids), "rep": display, "team": team,
                          "stage_or_type": type_text, "points": 0.0, "counted": counted, "reason": reason,
                          "file": acts["file"], "line": acts["line"], "account": account,
                          "date": acts["date_day"], "amount": np.nan,

@@ -77,3 +77,15 @@ def stripped(values: pd.Series) -> pd.Series:
         return pd.Series(coded.per_row(coded.values.str.strip().to_numpy(dtype=object)), index=values.index,
                          dtype=object)
     return values.astype(TEXT).fillna("").str.strip()
+
+
+_UNSAFE = "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
+
+
+def safe_text(values: pd.Series) -> pd.Series:
+    """Mostly unique texts (ids) made safe to print: only the rows holding a control character pay."""
+    text = values.astype(TEXT).fillna("")
+    unsafe = text.str.contains(_UNSAFE, regex=True).fillna(False).to_numpy(dtype=bool)
+    result = text.to_numpy(dtype=object)
+    result[unsafe] = [display_text(v) for v in result[unsafe]]
+    return pd.Series(result, index=values.index, dtype=object)

@@ -7,13 +7,15 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from spiff_tui.core.names import display_text
 from spiff_tui.core.rules import Rules
 
 VIEW_NAMES = ("reps", "activity", "teams", "stages", "ledger")
 
 
 def roster_frame(rules: Rules) -> pd.DataFrame:
-    rows = [(m, t.name, i) for i, (t, m) in enumerate((t, m) for t in rules.teams for m in t.members)]
+    rows = [(display_text(m), display_text(t.name), i)
+            for i, (t, m) in enumerate((t, m) for t in rules.teams for m in t.members)]
     return pd.DataFrame(rows, columns=["rep", "team", "roster_order"])
 
 
@@ -73,9 +75,9 @@ def teams_view(rules: Rules, reps: pd.DataFrame, activity: pd.DataFrame) -> pd.D
     by_rep = reps.set_index("rep")
     rows = []
     for order, team in enumerate(rules.teams):
-        members = list(team.members)
+        members = [display_text(m) for m in team.members]
         rows.append({
-            "team": team.name,
+            "team": display_text(team.name),
             "members": "; ".join(members),
             "new_business_points": float(by_rep.loc[members, "new_business_points"].sum()),
             "upsell_points": float(by_rep.loc[members, "upsell_points"].sum()),
