@@ -7,21 +7,20 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from spiff_tui.core.text import Coded, match_keys
+from spiff_tui.core.text import KeyCodes, match_keys
 
 SEP = "\x1f"
 
 
-def _pairs_in(rep_keys: np.ndarray, accounts: np.ndarray, owners: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """Whether each (rep, account) row pair is among the (owner, account) target pairs, on integer codes."""
-    rep_codes, rep_values = pd.factorize(rep_keys)
-    account_codes, account_values = pd.factorize(accounts)
-    width = len(account_values) + 1
-    owner_codes = pd.Index(rep_values).get_indexer(owners)
-    target_codes = pd.Index(account_values).get_indexer(targets)
+def _pairs_in(reps: KeyCodes, accounts: KeyCodes, owners: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Whether each row's (rep, account) pair is among the (owner, account) target pairs, on integer codes."""
+    width = len(accounts.keys) + 1
+    owner_codes = reps.keys.get_indexer(owners)
+    target_codes = accounts.keys.get_indexer(targets)
     known = (owner_codes >= 0) & (target_codes >= 0)
     wanted = owner_codes[known].astype(np.int64) * width + target_codes[known]
-    return np.isin(rep_codes.astype(np.int64) * width + account_codes, wanted)
+    rows = reps.codes.astype(np.int64) * width + accounts.codes
+    return np.isin(rows, wanted) & (reps.codes >= 0) & (accounts.codes >= 0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -32,18 +31,12 @@ class TargetAccounts:
     name_owners: np.ndarray    # owner key of each target account
     names: np.ndarray          # its name key
 
-    def contains(self, rep_keys: pd.Series, account_ids: pd.Series, account_names: pd.Series) -> np.ndarray:
+    def contains(self, reps: KeyCodes, account_ids: pd.Series, account_names: pd.Series) -> np.ndarray:
         """Whether each row's account is a target account of its rep: by id when known, else by name."""
-        coded_ids = Coded(account_ids)
-        distinct_ids = coded_ids.values.fillna("").str.strip()
-        ids = coded_ids.per_row(distinct_ids.to_numpy(dtype=object))
-        use_id = coded_ids.per_row((distinct_ids.isin(self.known_ids) & (distinct_ids != "")).to_numpy(dtype=bool),
-                                   False).astype(bool)
-        keys = np.asarray(rep_keys, dtype=object)
-        by_id = _pairs_in(keys, ids, self.id_owners, self.ids)
-        coded_names = Coded(account_names)
-        names = coded_names.per_row(coded_names.keys())
-        by_name = _pairs_in(keys, names, self.name_owners, self.names)
+        ids = KeyCodes(account_ids, exact=True)
+        use_id = ids.rows_where(ids.keys.isin(self.known_ids) & (ids.keys != ""))
+        by_id = _pairs_in(reps, ids, self.id_owners, self.ids)
+        by_name = _pairs_in(reps, KeyCodes(account_names), self.name_owners, self.names)
         return np.where(use_id, by_id, by_name)
 
 

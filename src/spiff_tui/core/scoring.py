@@ -9,7 +9,7 @@ import pandas as pd
 from spiff_tui.core.accounts import TargetAccounts
 from spiff_tui.core.rules import Rules, ScoringTable
 from spiff_tui.core.names import display_text
-from spiff_tui.core.text import Coded, blank_mask, clean_display, match_key, match_keys, safe_text, stripped
+from spiff_tui.core.text import Coded, KeyCodes, blank_mask, clean_display, match_key, match_keys, safe_text, stripped
 
 # Carried from the per-file parts to the rules that cross files, then dropped.
 HIDDEN_COLUMNS = ["_export_time", "_file_order", "_dedupe_key", "_has_id"]
@@ -26,15 +26,21 @@ class _Roster:
         self.display = {match_key(m): display_text(m) for m in rules.roster}
         self.team = {match_key(m): display_text(t) for m, t in rules.team_of.items()}
 
-    def people(self, raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-        """(key, display name, team) per row: roster spelling for roster members, worked out per name."""
+    def people(self, raw: pd.Series) -> tuple[KeyCodes, pd.Series, pd.Series]:
+        """(key codes, display name, team) per row: roster spelling for roster members, worked out per name."""
         coded = Coded(raw)
         keys = coded.keys()
         on_roster = np.array([k in self.display for k in keys], dtype=bool)
         shown = np.where(on_roster, [self.display.get(k, "") for k in keys], coded.displays())
         team = np.array([self.team.get(k, "") for k in keys], dtype=object)
         as_series = lambda per_value: pd.Series(coded.per_row(per_value), index=raw.index, dtype=object)  # noqa: E731
-        return as_series(keys), as_series(shown), as_series(team)
+        return KeyCodes(raw), as_series(shown), as_series(team)
+
+    def unnamed(self, people: KeyCodes) -> np.ndarray:
+        return people.rows_where(people.keys == "", missing=True)
+
+    def off_roster(self, people: KeyCodes) -> np.ndarray:
+        return people.rows_where(~people.keys.isin(list(self.display)), missing=True)
 
 
 def _day_text(days: pd.Series) -> pd.Series:
@@ -123,16 +129,16 @@ def _not_target(account: pd.Series, rep: pd.Series) -> pd.Series:
     return account.where(account != "", "the account") + " is not a target account of " + rep
 
 
-def _table_reasons(rules: Rules, table: ScoringTable, part: pd.DataFrame, keys: pd.Series,
+def _table_reasons(rules: Rules, table: ScoringTable, part: pd.DataFrame, keys: KeyCodes,
                    display: pd.Series, stage_keys: pd.Series, stage_text: pd.Series, amount: pd.Series,
                    amount_base: pd.Series, currency: pd.Series,
                    targets: TargetAccounts) -> pd.Series:
-    roster_keys = set(_Roster(rules).display)
+    roster = _Roster(rules)
     blank = pd.Series("", index=part.index, dtype=object)
     credit_header = rules.columns["opportunities"][table.credit][0]
-    reasons = [(keys == "", f"no {credit_header} named")]
+    reasons = [(roster.unnamed(keys), f"no {credit_header} named")]
     reasons += _window_reasons(rules, part["created_day"], part["created"], "created")
-    reasons.append((~keys.isin(roster_keys), lambda hit: display[hit] + " is not on the roster"))
+    reasons.append((roster.off_roster(keys), lambda hit: display[hit] + " is not on the roster"))
     if table.target_accounts_only:
         is_target = targets.contains(keys, part.get("account_id", blank), part.get("account", blank))
         account = clean_display(part.get("account", blank))
@@ -165,8 +171,8 @@ def activity_rows(rules: Rules, frames: list[pd.DataFrame], targets: TargetAccou
     type_keys = match_keys(acts["type"])
     type_text = clean_display(acts["type"])
     reasons = _window_reasons(rules, acts["date_day"], acts["date"], "activity")
-    reasons.append((keys == "", "no one assigned"))
-    reasons.append((~keys.isin(roster.display.keys()), lambda hit: display[hit] + " is not on the roster"))
+    reasons.append((roster.unnamed(keys), "no one assigned"))
+    reasons.append((roster.off_roster(keys), lambda hit: display[hit] + " is not on the roster"))
     reasons.append((type_keys == "", "no activity type"))
     reasons.append((~type_keys.isin({match_key(t) for t in q.activity_types}),
                     lambda hit: "type '" + type_text[hit] + "' does not count"))

@@ -89,3 +89,21 @@ def safe_text(values: pd.Series) -> pd.Series:
     result = text.to_numpy(dtype=object)
     result[unsafe] = [display_text(v) for v in result[unsafe]]
     return pd.Series(result, index=values.index, dtype=object)
+
+
+class KeyCodes:
+    """Per row an integer for its key (match key, or trimmed text), and the distinct keys.
+
+    Two spellings of one name share a code, so membership and pair tests are integer work.
+    """
+
+    def __init__(self, column: pd.Series, exact: bool = False) -> None:
+        coded = Coded(column)
+        per_value = coded.values.fillna("").str.strip().to_numpy(dtype=object) if exact else coded.keys()
+        key_of_value, keys = pd.factorize(per_value)
+        self.codes = np.append(key_of_value, -1)[coded.codes]
+        self.keys = pd.Index(keys, dtype=object)
+
+    def rows_where(self, per_key: np.ndarray, missing: bool = False) -> np.ndarray:
+        """A per-key boolean spread to the rows; rows with no value get `missing`."""
+        return np.append(np.asarray(per_key, dtype=bool), missing)[self.codes]
