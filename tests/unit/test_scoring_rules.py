@@ -265,6 +265,14 @@ def test_memoised_rescore_reuses_unchanged_parts_and_equals_a_cold_score(tmp_pat
     for view in ("reps", "activity", "teams", "stages", "ledger"):
         pd.testing.assert_frame_equal(second.view(view), cold.view(view))
     assert row_of(second, "reps", "rep", "Ava Patel")["total_points"] == 4   # the newer file's Closed Won
+    # A file that sorts first shifts every other file's place; the memo must not keep stale places.
+    write(folder, "0_activities.csv", csv_text(ACTS_HEADER, [act("a", "Ava Patel", "Call")]))
+    third = score_folder(folder, rules, dt.date(2026, 4, 15), reader, memo)
+    cold = score_dir(folder)
+    for view in ("reps", "activity", "teams", "ledger"):
+        pd.testing.assert_frame_equal(third.view(view), cold.view(view))
+    repeated = third.ledger[third.ledger["file"] == "activities.csv"].set_index("record_id")
+    assert repeated.loc["a", "reason"] == "same Activity ID as 0_activities.csv:2"
     assert row_of(second, "reps", "rep", "Ben Ortiz")["total_points"] == 2
 
 

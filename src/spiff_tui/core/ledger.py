@@ -59,18 +59,23 @@ def build_ledger_parts(rules: Rules, files: list[FileResult],
         return targets
 
     parts: dict[str, list[pd.DataFrame]] = {"opportunities": [], "activities": []}
+    orders: dict[str, list[int]] = {"opportunities": [], "activities": []}
     for order, result in enumerate(files):
         if result.kind not in parts or result.frame is None or result.frame.empty:
             continue
         score_file = opportunity_rows if result.kind == "opportunities" else activity_rows
-        key = (rules, result.frame, order, result.name, result.export_time) + accounts_key
+        # A file's place in name order only matters across files: it is not part of the key.
+        key = (rules, result.frame, result.name, result.export_time) + accounts_key
         parts[result.kind].append(memo.part(f"{result.kind}:{result.name}", key, lambda: score_file(
-            rules, [_stamped(result, order)], targets_once())))
+            rules, [_stamped(result, 0)], targets_once())))
+        orders[result.kind].append(order)
     memo.keep({f"{f.kind}:{f.name}" for f in files} | {"opportunities", "activities", "activity_view"})
-    opportunities = memo.part("opportunities", tuple(parts["opportunities"]),
-                              lambda: _mark_superseded(_concat(parts["opportunities"]))[LEDGER_COLUMNS])
-    activities = memo.part("activities", tuple(parts["activities"]),
-                           lambda: _mark_duplicates(_concat(parts["activities"]))[LEDGER_COLUMNS])
+    opportunities = memo.part(
+        "opportunities", tuple(parts["opportunities"]) + tuple(orders["opportunities"]),
+        lambda: _mark_superseded(_concat(parts["opportunities"], orders["opportunities"]))[LEDGER_COLUMNS])
+    activities = memo.part(
+        "activities", tuple(parts["activities"]) + tuple(orders["activities"]),
+        lambda: _mark_duplicates(_concat(parts["activities"], orders["activities"]))[LEDGER_COLUMNS])
     return opportunities, activities
 
 
@@ -79,8 +84,12 @@ def _stamped(result: FileResult, order: int) -> pd.DataFrame:
     return result.frame.assign(file=result.name, file_order=order, export_time=stamp)
 
 
-def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    return pd.concat(parts, ignore_index=True) if parts else empty_ledger()
+def _concat(parts: list[pd.DataFrame], orders: list[int]) -> pd.DataFrame:
+    if not parts:
+        return empty_ledger()
+    joined = pd.concat(parts, ignore_index=True)
+    joined["_file_order"] = np.repeat(orders, [len(p) for p in parts])
+    return joined
 
 
 def join_ledger(parts: tuple[pd.DataFrame, ...]) -> pd.DataFrame:
