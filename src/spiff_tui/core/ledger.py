@@ -72,11 +72,18 @@ def build_ledger_parts(rules: Rules, files: list[FileResult],
     memo.keep({f"{f.kind}:{f.name}" for f in files} | {"opportunities", "activities", "activity_view"})
     opportunities = memo.part(
         "opportunities", tuple(parts["opportunities"]) + tuple(orders["opportunities"]),
-        lambda: _mark_superseded(_concat(parts["opportunities"], orders["opportunities"]))[LEDGER_COLUMNS])
+        lambda: _visible(_mark_superseded(_concat(parts["opportunities"], orders["opportunities"]))))
     activities = memo.part(
         "activities", tuple(parts["activities"]) + tuple(orders["activities"]),
-        lambda: _mark_duplicates(_concat(parts["activities"], orders["activities"]))[LEDGER_COLUMNS])
+        lambda: _visible(_mark_duplicates(_concat(parts["activities"], orders["activities"]))))
     return opportunities, activities
+
+
+def _visible(ledger: pd.DataFrame) -> pd.DataFrame:
+    """The ledger without the columns only the cross-file rules needed (dropped without a copy)."""
+    for column in [c for c in ledger.columns if c not in LEDGER_COLUMNS]:
+        del ledger[column]
+    return ledger
 
 
 def _stamped(result: FileResult, order: int) -> pd.DataFrame:
@@ -113,11 +120,11 @@ def _mark_superseded(opps: pd.DataFrame) -> pd.DataFrame:
         return opps
     files = opps["file"].to_numpy(dtype=object)[winner[losers]]
     lines = opps["line"].to_numpy()[winner[losers]].astype(str).astype(object)
-    marked = opps.copy()
-    marked.loc[losers, "reason"] = "replaced by the newer row " + files + ":" + lines
-    marked.loc[losers, "counted"] = False
-    marked.loc[losers, "points"] = 0.0
-    return marked
+    # `opps` is the fresh join of the per-file parts, so it is marked where it stands.
+    opps.loc[losers, "reason"] = "replaced by the newer row " + files + ":" + lines
+    opps.loc[losers, "counted"] = False
+    opps.loc[losers, "points"] = 0.0
+    return opps
 
 
 def _mark_duplicates(acts: pd.DataFrame) -> pd.DataFrame:
@@ -139,11 +146,11 @@ def _mark_duplicates(acts: pd.DataFrame) -> pd.DataFrame:
     duplicate = repeat | repeat_plain
     if not duplicate.any():
         return acts
-    marked = acts.copy()
-    marked.loc[duplicate, "reason"] = result[duplicate]
-    marked.loc[duplicate, "counted"] = False
-    marked.loc[duplicate, "is_call"] = False
-    return marked
+    # `acts` is the fresh join of the per-file parts, so it is marked where it stands.
+    acts.loc[duplicate, "reason"] = result[duplicate]
+    acts.loc[duplicate, "counted"] = False
+    acts.loc[duplicate, "is_call"] = False
+    return acts
 
 
 def _where(acts: pd.DataFrame, positions: np.ndarray) -> np.ndarray:

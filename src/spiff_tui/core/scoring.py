@@ -125,8 +125,14 @@ def opportunity_rows(rules: Rules, frames: list[pd.DataFrame], targets: TargetAc
     return out
 
 
-def _not_target(account: pd.Series, rep: pd.Series) -> pd.Series:
-    return account.where(account != "", "the account") + " is not a target account of " + rep
+def _not_target(account: pd.Series, rep: pd.Series) -> np.ndarray:
+    """The reason text, built once per distinct (account, rep) pair and shared by its rows."""
+    account_codes, accounts = pd.factorize(account.to_numpy(dtype=object))
+    rep_codes, reps = pd.factorize(rep.to_numpy(dtype=object))
+    pair_codes, pairs = pd.factorize(account_codes.astype(np.int64) * (len(reps) + 1) + rep_codes)
+    texts = np.array([f"{accounts[p // (len(reps) + 1)] or 'the account'} is not a target account of "
+                      f"{reps[p % (len(reps) + 1)]}" for p in pairs], dtype=object)
+    return texts[pair_codes]
 
 
 def _table_reasons(rules: Rules, table: ScoringTable, part: pd.DataFrame, keys: KeyCodes,

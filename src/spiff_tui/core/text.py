@@ -86,9 +86,11 @@ def safe_text(values: pd.Series) -> pd.Series:
     """Mostly unique texts (ids) made safe to print: only the rows holding a control character pay."""
     text = values.astype(TEXT).fillna("")
     unsafe = text.str.contains(_UNSAFE, regex=True).fillna(False).to_numpy(dtype=bool)
+    if not unsafe.any():
+        return text   # Arrow strings: no Python object per row
     result = text.to_numpy(dtype=object)
     result[unsafe] = [display_text(v) for v in result[unsafe]]
-    return pd.Series(result, index=values.index, dtype=object)
+    return pd.Series(result, index=values.index, dtype=TEXT)
 
 
 class KeyCodes:
