@@ -199,3 +199,13 @@ def test_escape_sequences_in_ids_and_team_names_never_reach_an_export(tmp_path, 
     assert "\\x1b[31mX\\x07" in out          # shown, visibly, not executed
     _, out, _ = run(capsys, "check", str(data))
     assert "\x1b" not in out
+
+
+def test_init_on_the_sample_merges_spellings_and_finds_the_contest_month(tmp_path, capsys):
+    target = tmp_path / "starter.toml"
+    assert run(capsys, "init", str(REPO / "sample_data"), "-o", str(target))[0] == 0
+    rules = load_rules(target)
+    assert (rules.start.isoformat(), rules.end.isoformat()) == ("2026-04-01", "2026-04-30")
+    roster = [name.casefold() for name in rules.roster]
+    assert len(roster) == len(set(roster)) and "ava patel" in roster and "ava  patel" not in roster
+    assert run(capsys, "check", str(REPO / "sample_data"), "--rules", str(target))[0] == 0

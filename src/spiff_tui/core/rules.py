@@ -276,6 +276,8 @@ class _Validator:
                 raise self.fail("teams", "name", f"team '{team_name}' is listed twice")
             for member in members:
                 key = match_key(member)
+                if key in seen and seen[key] == team_name:
+                    raise self.fail("teams", "members", f"'{member}' is listed twice in {team_name}")
                 if key in seen:
                     raise self.fail("teams", "members",
                                     f"'{member}' is on two teams ({seen[key]} and {team_name})")

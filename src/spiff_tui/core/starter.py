@@ -9,6 +9,7 @@ import pandas as pd
 import tomli_w
 
 from spiff_tui.core.folder import FolderReader
+from spiff_tui.core.names import match_key
 from spiff_tui.core.rules import DEFAULT_COLUMNS, InputSettings, Qualification, Rules, ScoringTable, Team
 
 KNOWN_STAGE_POINTS = {"prospecting": 1, "qualification": 1, "discovery": 1, "demo": 2, "proposal": 3,
@@ -29,9 +30,26 @@ def reading_rules() -> Rules:
 
 
 def _distinct(frames: list[pd.DataFrame], column: str) -> list[str]:
-    values = pd.concat([f[column] for f in frames if column in f], ignore_index=True) if frames else pd.Series()
-    cleaned = values.astype(str).str.strip()
-    return sorted({v for v in cleaned if v}, key=str.casefold)
+    """Each distinct value once, however it is spelt: its most frequent spelling, in name order."""
+    values = pd.concat([f[column].astype(str) for f in frames if column in f], ignore_index=True) \
+        if frames else pd.Series(dtype=str)
+    spelt = values.str.split().str.join(" ")
+    spelt = spelt[spelt != ""]
+    if spelt.empty:
+        return []
+    counts = spelt.value_counts()
+    keys = pd.Series([match_key(v) for v in counts.index], index=counts.index)
+    chosen = counts.groupby(keys.to_numpy(), sort=False).idxmax()
+    return sorted(chosen.tolist(), key=str.casefold)
+
+
+def _contest_month(frames: list[pd.DataFrame], column: str, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The calendar month most of the dated rows fall in (else this month)."""
+    days = pd.concat([f[column] for f in frames if column in f], ignore_index=True).dropna() if frames else None
+    anchor = today if days is None or days.empty else days.dt.to_period("M").mode().iloc[0].start_time.date()
+    start = anchor.replace(day=1)
+    end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    return start, end
 
 
 def starter_rules(folder: Path, today: dt.date) -> tuple[dict, list[str]]:
@@ -48,8 +66,7 @@ def starter_rules(folder: Path, today: dt.date) -> tuple[dict, list[str]]:
     stages = _distinct(opps, "stage") or list(KNOWN_STAGE_POINTS)
     new_types = [t for t in types if "new" in t.casefold()] or types[:1] or ["New Business"]
     upsell_types = [t for t in types if any(w in t.casefold() for w in ("upsell", "existing", "expansion"))]
-    start = today.replace(day=1)
-    end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    start, end = _contest_month(acts or opps, "date_day" if acts else "created_day", today)
     points = {s: KNOWN_STAGE_POINTS.get(s.casefold(), 1) for s in stages}
     rules: dict = {
         "contest": {"name": "Sales Spiff", "start": start, "end": end},
