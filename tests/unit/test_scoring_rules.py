@@ -285,3 +285,13 @@ def test_an_export_with_only_one_credited_column_is_still_opportunities(tmp_path
     snapshot = score_dir(folder)
     assert ledger_row(snapshot, "nb")["counted"]
     assert ledger_row(snapshot, "up")["reason"] == "no Account Executive named"
+
+
+def test_one_reps_ledger_is_the_full_ledger_filtered(tmp_path):
+    folder = make_contest(tmp_path, opps=[opp("1", "Ava Patel", "Demo"), opp("2", "Ben Ortiz", "Demo")],
+                          acts=[act("a", "Ava Patel", "Call"), act("b", "Ben Ortiz", "Call")])
+    snapshot = score_dir(folder)
+    full = snapshot.view("ledger")
+    expected = full[full["rep"] == "Ava Patel"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(snapshot.ledger_of("Ava Patel"), expected)
+    assert list(expected["record_id"]) == ["a", "1"]   # file order: activities.csv before opportunities.csv

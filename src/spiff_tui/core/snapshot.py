@@ -44,6 +44,10 @@ class Snapshot:
     def has_errors(self) -> bool:
         return any(p.severity == ERROR for p in self.problems)
 
+    def ledger_of(self, rep: str) -> pd.DataFrame:
+        """The ledger view of one rep's rows: filtered before it is joined and formatted."""
+        return ledger_view(join_ledger(tuple(part[part["rep"] == rep] for part in self.ledger_parts)))
+
     def view(self, name: str) -> pd.DataFrame:
         if name == "ledger" and name not in self.views:
             self.views[name] = ledger_view(self.ledger)

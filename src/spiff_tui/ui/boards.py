@@ -173,7 +173,7 @@ def member_rows(snapshot: Snapshot, team: str) -> list[Row]:
 def new_closed_won(old: Snapshot, new: Snapshot) -> list[dict]:
     """Deals counted at Closed Won now that were not before, matched by record id across files."""
     def won(snapshot: Snapshot):
-        ledger = snapshot.ledger
+        ledger = snapshot.ledger_parts[0]   # opportunities only: no need to join the activities
         mask = (ledger["counted"] & ledger["kind"].isin(["new_business", "upsell"])
                 & (ledger["stage_or_type"].astype(str).str.casefold() == "closed won")
                 & (ledger["record_id"].astype(str).str.strip() != ""))

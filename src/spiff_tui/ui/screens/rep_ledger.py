@@ -70,7 +70,7 @@ class RepLedgerScreen(Screen[None]):
     async def update_snapshot(self, snapshot: Snapshot) -> None:
         """Show this rep's rows from a new snapshot, keeping filter, sort and cursor row."""
         self.snapshot = snapshot
-        self.frame = rep_ledger(snapshot.view("ledger"), self.rep)
+        self.frame = rep_ledger(snapshot.ledger_of(self.rep), self.rep)
         self._haystack = None
         await self._show_rows()
 
@@ -130,8 +130,7 @@ class RepLedgerScreen(Screen[None]):
         await self._show_rows()
 
     def action_export(self) -> None:
-        ledger = self.snapshot.view("ledger")
-        self.app.export_frame(ledger.loc[ledger["rep"] == self.rep], f"ledger-{self.rep}")
+        self.app.export_frame(self.snapshot.ledger_of(self.rep), f"ledger-{self.rep}")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
