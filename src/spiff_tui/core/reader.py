@@ -18,7 +18,7 @@ from spiff_tui.core.problems import INFO, WARNING, Problem
 from spiff_tui.core.rules import Rules
 from spiff_tui.core.text import TEXT, display_text
 from spiff_tui.core.values import parse_amounts, parse_dates, parse_flags
-from spiff_tui.core.xlsx_records import BadWorkbook, read_sheets
+from spiff_tui.core.xlsx_records import BadWorkbook, formulas_without_values, read_sheets
 
 ZIP_MAGIC = b"PK\x03\x04"
 _UNSAFE_IN_NAME = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
@@ -124,6 +124,12 @@ def _read_workbook(path: Path, data: bytes, rules: Rules, base: FileResult, note
         return _with(base, *notes, Problem(base.name, None, None, f"{exc}; file skipped"))
     if not any(len(records.cells) for _, records in sheets):
         return _with(base, *notes, Problem(base.name, None, None, "workbook has no data; nothing to read", WARNING))
+    blank_formulas = formulas_without_values(data)
+    if blank_formulas:
+        cells = ", ".join(cell for cell, _ in blank_formulas[:5]) + (", …" if len(blank_formulas) > 5 else "")
+        notes = notes + [Problem(base.name, blank_formulas[0][1], None,
+                                 f"{len(blank_formulas)} formula cells have no saved value ({cells}); they read "
+                                 "as blank — open and save the workbook in Excel", WARNING)]
     for sheet, records in sheets:
         if find_layout(records.cells, records.filled_counts(), rules, rules.input.day_first).kind:
             return _build(base, records, rules, notes, encoding="xlsx", sheet=sheet)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import warnings
 import zipfile
 from pathlib import Path
@@ -54,6 +55,28 @@ def cell_text(value: object) -> str:
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     return str(value)
+
+
+_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.DOTALL)
+_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+
+
+def formulas_without_values(data: bytes) -> list[tuple[str, int]]:
+    """(cell, row) of formula cells saved with no value — a workbook written by a program and never
+    opened in Excel; such cells read as blank."""
+    found = []
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in sorted(n for n in archive.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")):
+            xml = archive.read(name)
+            if b"<f" not in xml:
+                continue
+            for match in _CELL.finditer(xml):
+                body = match.group(2) or b""
+                if b"<f" in body and not re.search(rb"<v>[^<]", body):
+                    ref = _REF.search(match.group(1))
+                    if ref:
+                        found.append((ref.group(1).decode() + ref.group(2).decode(), int(ref.group(2))))
+    return found
 
 
 def read_sheets(path: Path, data: bytes | None = None) -> list[tuple[str, Records]]:
