@@ -295,3 +295,22 @@ def test_one_reps_ledger_is_the_full_ledger_filtered(tmp_path):
     expected = full[full["rep"] == "Ava Patel"].reset_index(drop=True)
     pd.testing.assert_frame_equal(snapshot.ledger_of("Ava Patel"), expected)
     assert list(expected["record_id"]) == ["a", "1"]   # file order: activities.csv before opportunities.csv
+
+
+def test_an_owner_merged_down_a_formatted_xlsx_report_credits_every_row_it_covers(tmp_path):
+    import openpyxl
+
+    folder = make_contest(tmp_path)
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Opportunities by owner"])
+    sheet.merge_cells("A1:C1")                      # a title across columns stays a title
+    sheet.append([])
+    sheet.append(OPPS_HEADER)
+    for row in (opp("1", "Ava Patel", "Demo"), opp("2", "", "Closed Won"), opp("3", "", "Demo")):
+        sheet.append(row)
+    sheet.merge_cells("E4:E6")                      # Opportunity Owner, grouped
+    workbook.save(folder / "opportunities.xlsx")
+    snapshot = score_dir(folder)
+    assert [ledger_row(snapshot, i)["line"] for i in ("1", "2", "3")] == [4, 5, 6]
+    assert row_of(snapshot, "reps", "rep", "Ava Patel")["total_points"] == 8   # 2 + 4 + 2

@@ -79,6 +79,41 @@ def formulas_without_values(data: bytes) -> list[tuple[str, int]]:
     return found
 
 
+_MERGE = re.compile(rb'<mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for letter in letters.decode():
+        index = index * 26 + ord(letter) - ord("A") + 1
+    return index - 1
+
+
+def _merged_ranges(archive: io.BytesIO, sheet_path: str) -> list[tuple[int, int, int]]:
+    """(column, first row, last row) of each single-column merge spanning several rows."""
+    try:
+        with zipfile.ZipFile(archive) as zipped:
+            xml = zipped.read(sheet_path)
+    except (KeyError, zipfile.BadZipFile, ValueError):
+        return []
+    ranges = []
+    for first_col, first_row, last_col, last_row in _MERGE.findall(xml):
+        if first_col == last_col and int(last_row) > int(first_row):
+            ranges.append((_column_index(first_col), int(first_row), int(last_row)))
+    return ranges
+
+
+def _fill_vertical_merges(by_row: dict[int, list[str]], ranges: list[tuple[int, int, int]]) -> None:
+    """A value merged down a column (a formatted report's grouping) belongs to every row it covers."""
+    for column, first, last in ranges:
+        top = by_row.get(first, [])
+        value = top[column] if column < len(top) else ""
+        for number in range(first + 1, last + 1):
+            row = by_row.get(number)
+            if row is not None and column < len(row) and row[column] == "":
+                row[column] = value
+
+
 def read_sheets(path: Path, data: bytes | None = None) -> list[tuple[str, Records]]:
     """Every worksheet of the workbook as records, line = the Excel row number.
 
@@ -99,9 +134,13 @@ def read_sheets(path: Path, data: bytes | None = None) -> list[tuple[str, Record
     try:
         for sheet in workbook.worksheets:
             rows, lines = [], []
+            by_row = {}
             for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-                if row and any(v is not None and v != "" for v in row):
-                    rows.append([cell_text(v) for v in row])
+                by_row[number] = [cell_text(v) for v in row] if row else []
+            _fill_vertical_merges(by_row, _merged_ranges(archive, getattr(sheet, "_worksheet_path", "")))
+            for number, row in by_row.items():
+                if any(v != "" for v in row):
+                    rows.append(row)
                     lines.append(number)
             counts = np.fromiter((len(_trimmed(r)) for r in rows), dtype=np.int64, count=len(rows))
             width = max((len(r) for r in rows), default=0)
