@@ -106,7 +106,8 @@ def build_run_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tv", action="store_true", help="start in TV mode: cycle the panes in large type")
     parser.add_argument("--tv-interval", type=float, default=15.0, metavar="SECONDS",
                         help="seconds per pane in TV mode (default: 15)")
-    parser.add_argument("--text", action="store_true", help="print the boards as text once and exit")
+    parser.add_argument("--text", action="store_true",
+                        help="print the boards as text once and exit (the default when stdout is not a terminal)")
     return parser
 
 

@@ -131,7 +131,8 @@ def run_board(args: argparse.Namespace) -> int:
     if isinstance(loaded, int):
         return loaded
     data_dir, rules = loaded
-    if args.text or not _ui_available():
+    # Without a terminal (a pipe, a cron job) the boards are printed once as text.
+    if args.text or not sys.stdout.isatty() or not _ui_available():
         from spiff_tui.core.report import boards_text
 
         snapshot = _snapshot(args)

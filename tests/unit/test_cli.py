@@ -209,3 +209,10 @@ def test_init_on_the_sample_merges_spellings_and_finds_the_contest_month(tmp_pat
     roster = [name.casefold() for name in rules.roster]
     assert len(roster) == len(set(roster)) and "ava patel" in roster and "ava  patel" not in roster
     assert run(capsys, "check", str(REPO / "sample_data"), "--rules", str(target))[0] == 0
+
+
+def test_the_board_command_without_a_terminal_prints_the_boards_once(capsys, monkeypatch):
+    monkeypatch.chdir(REPO)
+    code, out, _ = run(capsys, "sample_data", "--as-of", "2026-04-30")
+    assert code == 0
+    assert "REPS" in out and "TEAMS" in out and "Falcons" in out
