@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 from spiff_tui.core.folder import FolderReader, list_exports
-from spiff_tui.core.rules import load_rules
 from spiff_tui.core.ledger import ScoringMemo
+from spiff_tui.core.rules import load_rules
 from spiff_tui.core.snapshot import score_folder
 
 AS_OF = dt.date(2026, 4, 30)

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import openpyxl
-
 from contest import ACTS_HEADER, OPPS_HEADER, RULES, act, csv_text, make_contest, opp, write
+
 from spiff_tui.cli import main
 from spiff_tui.core.rules import load_rules
 

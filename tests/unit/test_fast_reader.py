@@ -7,9 +7,18 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from contest import (
+    ACTS_HEADER,
+    OPPS_HEADER,
+    act,
+    csv_text,
+    make_contest,
+    opp,
+    salesforce_footer,
+    write,
+)
 
-import spiff_tui.core.reader as reader
-from contest import ACTS_HEADER, OPPS_HEADER, act, csv_text, make_contest, opp, salesforce_footer, write
+from spiff_tui.core import reader
 from spiff_tui.core.rules import load_rules
 from spiff_tui.core.snapshot import score_folder
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from contest import RULES
+
 from spiff_tui.core.rules import RulesError, load_rules
 
 

@@ -5,9 +5,20 @@ from __future__ import annotations
 import os
 
 import pandas as pd
-
-from contest import (ACCOUNTS, ACTS_HEADER, OPPS_HEADER, act, csv_text, ledger_row, make_contest, opp,
-                     row_of, salesforce_footer, score_dir, write)
+from contest import (
+    ACCOUNTS,
+    ACTS_HEADER,
+    OPPS_HEADER,
+    act,
+    csv_text,
+    ledger_row,
+    make_contest,
+    opp,
+    row_of,
+    salesforce_footer,
+    score_dir,
+    write,
+)
 
 
 def test_created_dates_count_by_calendar_day_with_both_ends_inclusive(tmp_path):
@@ -132,7 +143,7 @@ def test_qualification_gates_are_inclusive_and_needed_is_never_negative(tmp_path
     assert (ava["activities_needed"], ava["calls_needed"], ava["qualified"]) == (0, 0, True)
     assert (ben["activities"], ben["calls"], ben["calls_needed"], ben["qualified"]) == (4, 1, 1, False)
     red = row_of(snapshot, "teams", "team", "Red")
-    assert red["eligible"] is False or red["eligible"] == False  # noqa: E712 - numpy bool
+    assert red["eligible"] is False or red["eligible"] == False
 
 
 def test_team_eligible_only_when_every_member_qualifies(tmp_path):
@@ -244,11 +255,12 @@ def test_exports_joined_end_to_end_skip_the_repeated_header(tmp_path):
 
 
 def test_memoised_rescore_reuses_unchanged_parts_and_equals_a_cold_score(tmp_path):
-    from spiff_tui.core.folder import FolderReader
-    from spiff_tui.core.rules import load_rules
-    from spiff_tui.core.ledger import ScoringMemo
-    from spiff_tui.core.snapshot import score_folder
     import datetime as dt
+
+    from spiff_tui.core.folder import FolderReader
+    from spiff_tui.core.ledger import ScoringMemo
+    from spiff_tui.core.rules import load_rules
+    from spiff_tui.core.snapshot import score_folder
 
     folder = make_contest(tmp_path, opps=[opp("1", "Ava Patel", "Demo")],
                           acts=[act("a", "Ava Patel", "Call"), act("b", "Ava Patel", "Email")])

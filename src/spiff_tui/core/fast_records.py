@@ -164,9 +164,8 @@ def _add_categories(column: pd.Series, values: pd.Series) -> pd.Series:
 
 def _assemble(head: Records, header_index: int, table, tail_rows: list[str], header_line: int,
               extra: np.ndarray) -> Records:
-    import pyarrow.compute as pc
-
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     count = table.num_rows
     body = table.to_pandas(types_mapper=lambda t: TEXT if t == pa.string() else None)

@@ -7,9 +7,18 @@ import numpy as np
 import pandas as pd
 
 from spiff_tui.core.accounts import TargetAccounts
-from spiff_tui.core.rules import Rules, ScoringTable
 from spiff_tui.core.names import display_text
-from spiff_tui.core.text import Coded, KeyCodes, blank_mask, clean_display, match_key, match_keys, safe_text, stripped
+from spiff_tui.core.rules import Rules, ScoringTable
+from spiff_tui.core.text import (
+    Coded,
+    KeyCodes,
+    blank_mask,
+    clean_display,
+    match_key,
+    match_keys,
+    safe_text,
+    stripped,
+)
 
 # Carried from the per-file parts to the rules that cross files, then dropped.
 HIDDEN_COLUMNS = ["_export_time", "_file_order", "_dedupe_key", "_has_id"]
@@ -33,7 +42,7 @@ class _Roster:
         on_roster = np.array([k in self.display for k in keys], dtype=bool)
         shown = np.where(on_roster, [self.display.get(k, "") for k in keys], coded.displays())
         team = np.array([self.team.get(k, "") for k in keys], dtype=object)
-        as_series = lambda per_value: pd.Series(coded.per_row(per_value), index=raw.index, dtype=object)  # noqa: E731
+        as_series = lambda per_value: pd.Series(coded.per_row(per_value), index=raw.index, dtype=object)
         return KeyCodes(raw), as_series(shown), as_series(team)
 
     def unnamed(self, people: KeyCodes) -> np.ndarray:

@@ -10,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 
 from spiff_tui.core.folder import FolderReader
+from spiff_tui.core.ledger import ScoringMemo, build_ledger_parts, join_ledger
 from spiff_tui.core.problems import ERROR, Problem
 from spiff_tui.core.reader import FileResult
 from spiff_tui.core.rules import Rules
-from spiff_tui.core.ledger import ScoringMemo, build_ledger_parts, join_ledger
 from spiff_tui.core.views import activity_view, ledger_view, reps_view, stages_view, teams_view
 
 _generations = itertools.count(1)

@@ -10,7 +10,14 @@ import tomli_w
 
 from spiff_tui.core.folder import FolderReader
 from spiff_tui.core.names import match_key
-from spiff_tui.core.rules import DEFAULT_COLUMNS, InputSettings, Qualification, Rules, ScoringTable, Team
+from spiff_tui.core.rules import (
+    DEFAULT_COLUMNS,
+    InputSettings,
+    Qualification,
+    Rules,
+    ScoringTable,
+    Team,
+)
 
 KNOWN_STAGE_POINTS = {"prospecting": 1, "qualification": 1, "discovery": 1, "demo": 2, "proposal": 3,
                       "negotiation": 3, "closed won": 4, "closed lost": 0}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from spiff_tui.core.names import display_text, match_key  # noqa: F401 - re-exported
+from spiff_tui.core.names import display_text, match_key
 
 TEXT = pd.StringDtype("pyarrow")
 

@@ -17,8 +17,8 @@ from spiff_tui.ui.rescore import DEBOUNCE_SECONDS, SETTLE_SECONDS, Settle, folde
 
 if TYPE_CHECKING:
     from spiff_tui.core.folder import FolderReader
-    from spiff_tui.core.rules import Rules
     from spiff_tui.core.ledger import ScoringMemo
+    from spiff_tui.core.rules import Rules
     from spiff_tui.ui.watcher import FolderWatcher
 
 WatcherFactory = Callable[[Path, Path, Callable[[], None]], "FolderWatcher"]

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from spiff_tui.core.folder import FolderReader
-    from spiff_tui.core.rules import Rules
     from spiff_tui.core.ledger import ScoringMemo
+    from spiff_tui.core.rules import Rules
     from spiff_tui.core.snapshot import Snapshot
 
 # Seconds of quiet after the last file event before the folder is looked at.
