@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -14,7 +12,6 @@ from spiff_tui.core.rules import Rules
 
 EXPORT_SUFFIXES = (".csv", ".xlsx")
 PARTIAL_SUFFIXES = (".tmp", ".part", ".crdownload", ".swp")
-READ_THREADS = min(2, os.cpu_count() or 1)
 
 
 def is_export_name(name: str) -> bool:
@@ -63,9 +60,9 @@ class FolderReader:
                 stamps[path] = FileStamp(stat.st_size, stat.st_mtime_ns)
             stale = [p for p, stamp in stamps.items()
                      if not (p in self._cache and self._cache[p][:2] == (stamp, settings))]
-            # Arrow and pandas release the GIL for most of a parse: two files read at once on two cores.
-            with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
-                fresh = dict(zip(stale, pool.map(lambda p: read_export(p, rules), stale)))
+            # One file at a time: concurrent pandas/Arrow reads are not safe enough for a board that
+            # runs for weeks.
+            fresh = {path: read_export(path, rules) for path in stale}
             for path in stale:
                 self._cache[path] = (stamps[path], settings, self._prefer_last_good(path, fresh[path]))
             results = [self._cache[p][2] for p in stamps]
