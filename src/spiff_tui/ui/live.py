@@ -118,6 +118,8 @@ class LiveScoring:
     # The worker: one at a time; a request while it runs is remembered and run after.
 
     def request_rescore(self, forget: bool = False) -> None:
+        if not self.is_running:  # shutting down: no new worker, no header to show it on
+            return
         if forget and self._reader is not None:
             self._reader.forget()
         if self._busy:
@@ -161,7 +163,8 @@ class LiveScoring:
             self.request_rescore()
 
     def is_stale(self, message: ScoresReady | RescoreFailed) -> bool:
-        if message.request < self._applied_request:
+        # A result that arrives while the app shuts down finds its widgets already removed.
+        if not self.is_running or message.request < self._applied_request:
             return True
         self._applied_request = message.request
         self.scored_stamps = message.stamps
