@@ -12,8 +12,11 @@ RSS swings by tens of MB as rescores allocate and free, far more than a leak of 
 in minutes. So besides the raw RSS taken every second, each printed line takes a "settled" RSS:
 after gc.collect(), glibc's malloc_trim(0) and Arrow's release_unused(), which hand freed memory
 back to the system, so what is left is what is still in use. Growth is the least-squares slope of
-the settled RSS after warm-up, with its standard error; the live Python objects and Arrow bytes
-are printed too, since a leak of objects shows there first.
+the settled RSS after warm-up, with its standard error; the memory blocks Python has allocated
+("blocks", sys.getallocatedblocks()) and the Arrow bytes in use are printed too, since a leak of
+objects shows there first. --types K names the object types that grew; it walks gc.get_objects(),
+which can make a rescore running at that moment fail with a SystemError (the board keeps its last
+scores), so use it to hunt a leak, not for the figures.
 """
 
 from __future__ import annotations
@@ -67,7 +70,7 @@ class Sample:
     fds: int
     rescores: int
     settled: bool = False
-    objects: int = 0
+    blocks: int = 0
     arrow: int = 0
 
 
@@ -85,7 +88,7 @@ def _arrow_pool():
 
 
 def sample(started: float, rescores: int, settle: bool = False) -> Sample:
-    objects = arrow = 0
+    blocks = arrow = 0
     if settle:
         gc.collect()
         pool = _arrow_pool()
@@ -93,10 +96,12 @@ def sample(started: float, rescores: int, settle: bool = False) -> Sample:
             pool.release_unused()
             arrow = pool.bytes_allocated()
         _malloc_trim()
-        objects = len(gc.get_objects())
+        # Not len(gc.get_objects()): that list can hold a tuple another thread is still building,
+        # and CPython then fails that thread with "SystemError: bad argument to internal function".
+        blocks = sys.getallocatedblocks()
     status = proc_status()
     return Sample(time.monotonic() - started, status["rss"], threading.active_count(), status["threads"],
-                  len(os.listdir("/proc/self/fd")), rescores, settle, objects, arrow)
+                  len(os.listdir("/proc/self/fd")), rescores, settle, blocks, arrow)
 
 
 @dataclass
@@ -267,7 +272,7 @@ def type_census(before: dict[str, int], top: int) -> dict[str, int]:
 def line(s: Sample, raw: Sample, clock: RescoreClock) -> str:
     return (f"{s.elapsed:7.0f} s  rss {raw.rss / MB:6.1f} MB (settled {s.rss / MB:6.1f})  "
             f"threads {s.py_threads:2d} py / {s.os_threads:2d} os  fds {s.fds:3d}  "
-            f"objects {s.objects:7d}  arrow {s.arrow / MB:5.1f} MB  "
+            f"blocks {s.blocks:7d}  arrow {s.arrow / MB:5.1f} MB  "
             f"rescores {s.rescores:5d}  last {clock.last * 1000:6.1f} ms")
 
 
@@ -352,21 +357,21 @@ def report(all_samples: list[Sample], clock: RescoreClock, churn: Churn, warmup:
         endpoints = (last.rss - warm.rss) / MB / hours * 24
         fitted, error = slope_per_day(after, lambda s: s.rss / MB)
         raw_fitted, raw_error = slope_per_day(raw_after, lambda s: s.rss / MB)
-        objects, objects_error = slope_per_day(after, lambda s: s.objects)
+        blocks, blocks_error = slope_per_day(after, lambda s: s.blocks)
         print(f"RSS growth after warm-up (settled): {(last.rss - warm.rss) / MB:+.1f} MB in {hours * 60:.1f} min; "
               f"least squares {fitted:+.1f} ± {error:.1f} MB/day (end points {endpoints:+.1f} MB/day)")
         print(f"RSS growth after warm-up (raw, every second): {raw_fitted:+.1f} ± {raw_error:.1f} MB/day")
-        print(f"Python objects: after warm-up {warm.objects}, end {last.objects}; "
-              f"{objects:+.0f} ± {objects_error:.0f} per day; Arrow bytes in use at the end {last.arrow / MB:.1f} MB")
+        print(f"Python memory blocks: after warm-up {warm.blocks}, end {last.blocks}; "
+              f"{blocks:+.0f} ± {blocks_error:.0f} per day; Arrow bytes in use at the end {last.arrow / MB:.1f} MB")
         # Textual's DataTable caches (rendered cells, rows, lines) fill up to their LRU bounds for
         # minutes: growth that stops is not a leak, so the second half is shown on its own too.
         half = [s for s in after if s.elapsed >= (warm.elapsed + last.elapsed) / 2]
         if len(half) >= 3:
             rss_half, rss_half_error = slope_per_day(half, lambda s: s.rss / MB)
-            objects_half, objects_half_error = slope_per_day(half, lambda s: s.objects)
+            blocks_half, blocks_half_error = slope_per_day(half, lambda s: s.blocks)
             print(f"second half ({half[0].elapsed / 60:.1f}–{last.elapsed / 60:.1f} min): settled RSS "
-                  f"{rss_half:+.1f} ± {rss_half_error:.1f} MB/day; objects {half[0].objects} → {last.objects}, "
-                  f"{objects_half:+.0f} ± {objects_half_error:.0f} per day")
+                  f"{rss_half:+.1f} ± {rss_half_error:.1f} MB/day; blocks {half[0].blocks} → {last.blocks}, "
+                  f"{blocks_half:+.0f} ± {blocks_half_error:.0f} per day")
     for label, value in (("threads (py)", lambda s: s.py_threads), ("threads (os)", lambda s: s.os_threads),
                          ("fds", lambda s: s.fds)):
         values = [value(s) for s in after]
