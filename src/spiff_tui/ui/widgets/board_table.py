@@ -52,6 +52,7 @@ class BoardTable(DataTable):
         self._base: dict[str, tuple[Text, ...]] = {}
         self._shown: dict[str, list[Text]] = {}
         self._populated = False
+        self._cleared_at: int | None = None
 
     def on_mount(self) -> None:
         self._add_columns()
@@ -157,8 +158,23 @@ class BoardTable(DataTable):
             self._reorder([r.key for r in wanted])
             if cursor_key in self._shown:
                 self.move_cursor(row=self.get_row_index(cursor_key), animate=False, scroll=False)
+        self._drop_stale_renders()
         if flashed:
             self.set_timer(self.FLASH_SECONDS, partial(self._unflash, flashed))
+
+    def _drop_stale_renders(self) -> None:
+        """Forget what DataTable rendered before this change.
+
+        DataTable keys its render caches by a counter that every change bumps, so after a change
+        no entry is ever looked up again; its LRU bounds (10,000 cells, 1,000 rows and lines per
+        table) then hold old cells for hours on a board that rescores all day.
+        """
+        count = getattr(self, "_update_count", None)
+        clear_caches = getattr(self, "_clear_caches", None)  # DataTable's own, as clear() uses it
+        if count is None or clear_caches is None or count == self._cleared_at:
+            return  # nothing changed since the last time: what is cached is still current
+        self._cleared_at = count
+        clear_caches()
 
     def _reorder(self, order: list[str]) -> None:
         if self.visible_keys() == order:
@@ -181,3 +197,4 @@ class BoardTable(DataTable):
                     base = self._base[key][index]
                     self.update_cell(key, self.board_columns[index].key, base)
                     shown[index] = base
+        self._drop_stale_renders()
