@@ -6,6 +6,7 @@ import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from spiff_tui.core.memory import release_freed_memory
 from spiff_tui.core.problems import ERROR, Problem
 from spiff_tui.core.reader import FileResult, read_export
 from spiff_tui.core.rules import Rules
@@ -62,7 +63,7 @@ class FolderReader:
                      if not (p in self._cache and self._cache[p][:2] == (stamp, settings))]
             # One file at a time: concurrent pandas/Arrow reads are not safe enough for a board that
             # runs for weeks.
-            fresh = {path: read_export(path, rules) for path in stale}
+            fresh = {path: _read_and_release(path, rules) for path in stale}
             for path in stale:
                 self._cache[path] = (stamps[path], settings, self._prefer_last_good(path, fresh[path]))
             results = [self._cache[p][2] for p in stamps]
@@ -89,6 +90,13 @@ class FolderReader:
         """Drop cached results, so the next read reads every file again."""
         with self._lock:
             self._cache.clear()
+
+
+def _read_and_release(path: Path, rules: Rules) -> FileResult:
+    result = read_export(path, rules)
+    if result.frame is not None and len(result.frame) >= 50_000:
+        release_freed_memory()
+    return result
 
 
 def _reading_settings(rules: Rules) -> object:

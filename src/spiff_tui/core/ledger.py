@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 
 from spiff_tui.core.accounts import TargetAccounts, newest_accounts, target_accounts
+from spiff_tui.core.dedupe import first_positions
+from spiff_tui.core.labels import categorical_of_unique, concat_frames, overlay
 from spiff_tui.core.reader import FileResult
 from spiff_tui.core.rules import Rules
 from spiff_tui.core.scoring import LEDGER_COLUMNS, activity_rows, empty_ledger, opportunity_rows
@@ -35,6 +37,14 @@ class ScoringMemo:
             del self._entries[name]
 
 
+class NoMemo(ScoringMemo):
+    """For one-shot scoring (the CLI): builds every part and keeps none, so a file's scored rows are
+    freed once they are joined."""
+
+    def part(self, name: str, key: tuple, build) -> pd.DataFrame:
+        return build()
+
+
 def _same_key(old: tuple, new: tuple) -> bool:
     return len(old) == len(new) and all(a is b or (not isinstance(a, pd.DataFrame) and a == b)
                                         for a, b in zip(old, new))
@@ -47,7 +57,7 @@ def build_ledger_parts(rules: Rules, files: list[FileResult],
     Each file's rows are scored on their own and memoised; only the rules that cross files —
     newest snapshot wins, an activity id counts once — run over the whole part every time.
     """
-    memo = memo or ScoringMemo()
+    memo = memo or NoMemo()
     accounts = [(order, f) for order, f in enumerate(files) if f.kind == "accounts" and f.frame is not None]
     accounts_key = tuple(x for order, f in accounts for x in (f.frame, order, f.name, f.export_time))
     targets = None
@@ -70,12 +80,10 @@ def build_ledger_parts(rules: Rules, files: list[FileResult],
             rules, [_stamped(result, 0)], targets_once())))
         orders[result.kind].append(order)
     memo.keep({f"{f.kind}:{f.name}" for f in files} | {"opportunities", "activities", "activity_view"})
-    opportunities = memo.part(
-        "opportunities", tuple(parts["opportunities"]) + tuple(orders["opportunities"]),
-        lambda: _visible(_mark_superseded(_concat(parts["opportunities"], orders["opportunities"]))))
-    activities = memo.part(
-        "activities", tuple(parts["activities"]) + tuple(orders["activities"]),
-        lambda: _visible(_mark_duplicates(_concat(parts["activities"], orders["activities"]))))
+    opportunities = memo.part("opportunities", tuple(parts["opportunities"]) + tuple(orders["opportunities"]),
+                              lambda: _visible(_mark_superseded(_concat(parts, "opportunities", orders))))
+    activities = memo.part("activities", tuple(parts["activities"]) + tuple(orders["activities"]),
+                           lambda: _visible(_mark_duplicates(_concat(parts, "activities", orders))))
     return opportunities, activities
 
 
@@ -91,17 +99,39 @@ def _stamped(result: FileResult, order: int) -> pd.DataFrame:
     return result.frame.assign(file=result.name, file_order=order, export_time=stamp)
 
 
-def _concat(parts: list[pd.DataFrame], orders: list[int]) -> pd.DataFrame:
-    if not parts:
+def _concat(parts: dict[str, list[pd.DataFrame]], kind: str, orders: dict[str, list[int]]) -> pd.DataFrame:
+    """The kind's per-file parts joined; the list is emptied, so unless a memo keeps them they are freed."""
+    if not parts[kind]:
         return empty_ledger()
-    joined = pd.concat(parts, ignore_index=True)
-    joined["_file_order"] = np.repeat(orders, [len(p) for p in parts])
+    joined = concat_frames(parts[kind])
+    joined["_file_order"] = np.repeat(orders[kind], [len(p) for p in parts[kind]])
+    parts[kind] = []
     return joined
 
 
 def join_ledger(parts: tuple[pd.DataFrame, ...]) -> pd.DataFrame:
-    ledger = pd.concat([p for p in parts if not p.empty] or [empty_ledger()], ignore_index=True)
+    ledger = concat_frames([p for p in parts if not p.empty] or [empty_ledger()])
+    if isinstance(ledger["file"].dtype, pd.CategoricalDtype):
+        # File order is name order, not the order the files' categories were met in.
+        ledger["file"] = ledger["file"].cat.reorder_categories(sorted(ledger["file"].cat.categories))
     return ledger.sort_values(["file", "line"], kind="stable").reset_index(drop=True)
+
+
+def _row_names(ledger: pd.DataFrame, positions: np.ndarray, template) -> pd.Categorical:
+    """A template (or a function of the row giving one) filled with 'file:line' of each given row;
+    built once per distinct row, and rows are unique by (file, line), so the texts are too."""
+    distinct, codes = np.unique(positions, return_inverse=True)
+    files = _texts_at(ledger["file"], distinct)
+    lines = ledger["line"].to_numpy()[distinct].tolist()
+    template_of = template if callable(template) else lambda _: template
+    texts = [template_of(at).format(f"{file}:{line}") for at, file, line in zip(distinct.tolist(), files, lines)]
+    return categorical_of_unique(codes.reshape(-1), texts)
+
+
+def _texts_at(column: pd.Series, positions: np.ndarray) -> np.ndarray:
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.categories.to_numpy(dtype=object)[column.cat.codes.to_numpy()[positions]]
+    return column.to_numpy(dtype=object)[positions]
 
 
 def _mark_superseded(opps: pd.DataFrame) -> pd.DataFrame:
@@ -118,10 +148,9 @@ def _mark_superseded(opps: pd.DataFrame) -> pd.DataFrame:
     losers = has_id & (winner != np.arange(len(opps)))
     if not losers.any():
         return opps
-    files = opps["file"].to_numpy(dtype=object)[winner[losers]]
-    lines = opps["line"].to_numpy()[winner[losers]].astype(str).astype(object)
     # `opps` is the fresh join of the per-file parts, so it is marked where it stands.
-    opps.loc[losers, "reason"] = "replaced by the newer row " + files + ":" + lines
+    opps["reason"] = overlay(opps["reason"].array, losers,
+                             _row_names(opps, winner[losers], "replaced by the newer row {}"))
     opps.loc[losers, "counted"] = False
     opps.loc[losers, "points"] = 0.0
     return opps
@@ -131,29 +160,22 @@ def _mark_duplicates(acts: pd.DataFrame) -> pd.DataFrame:
     """Same Activity ID counts once; without an id, a row repeated in a different file counts once."""
     if acts.empty:
         return acts
-    result = np.full(len(acts), "", dtype=object)
     position = np.arange(len(acts))
     has_id = acts["_has_id"].to_numpy(dtype=bool)
-    codes, _ = pd.factorize(acts["_dedupe_key"])
-    _, first_of_code = np.unique(codes, return_index=True)  # codes are 0..k-1, all present
-    first = first_of_code[codes]
+    first = first_positions(acts["_dedupe_key"])
     repeat = has_id & (first != position)
-    result[repeat] = "same Activity ID as " + _where(acts, first[repeat])
     # Without an id, identical rows within one file are separate activities; only other files repeat them.
     file_order = acts["_file_order"].to_numpy()
     repeat_plain = ~has_id & (file_order != file_order[first])
-    result[repeat_plain] = "same activity as " + _where(acts, first[repeat_plain])
     duplicate = repeat | repeat_plain
     if not duplicate.any():
         return acts
+    # A row and the first with its key either both have an id or both have none.
+    texts = _row_names(acts, first[duplicate], lambda at: "same Activity ID as {}" if has_id[at]
+                       else "same activity as {}")
     # `acts` is the fresh join of the per-file parts, so it is marked where it stands.
-    acts.loc[duplicate, "reason"] = result[duplicate]
+    acts["reason"] = overlay(acts["reason"].array, duplicate, texts)
     acts.loc[duplicate, "counted"] = False
     acts.loc[duplicate, "is_call"] = False
     return acts
 
-
-def _where(acts: pd.DataFrame, positions: np.ndarray) -> np.ndarray:
-    files = acts["file"].to_numpy(dtype=object)[positions]
-    lines = acts["line"].to_numpy()[positions].astype(str)
-    return (files + ":" + lines.astype(object)).astype(object)

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 
+from spiff_tui.core.labels import categorical
 from spiff_tui.core.names import display_text, match_key
+
+# The same names, accounts and stages come back in every file and on every rescore.
+_match_key = lru_cache(maxsize=1 << 17)(match_key)
+_display_text = lru_cache(maxsize=1 << 17)(display_text)
 
 TEXT = pd.StringDtype("pyarrow")
 
@@ -31,10 +38,10 @@ class Coded:
         return table[self.codes]
 
     def keys(self) -> np.ndarray:
-        return _apply_distinct(self.values, match_key, r" *" + _PLAIN_KEY + r" *", lambda s: s.str.strip().str.lower())
+        return _apply_distinct(self.values, _match_key, r" *" + _PLAIN_KEY + r" *", lambda s: s.str.strip().str.lower())
 
     def displays(self) -> np.ndarray:
-        return _apply_distinct(self.values, display_text, _PLAIN_KEY, lambda s: s, max_plain=200)
+        return _apply_distinct(self.values, _display_text, _PLAIN_KEY, lambda s: s, max_plain=200)
 
 
 def _apply_distinct(distinct: pd.Series, python_fn, plain_pattern: str, plain_fn,
@@ -62,6 +69,18 @@ def clean_display(values: pd.Series) -> pd.Series:
     """`display_text` over a column, computed once per distinct value."""
     coded = Coded(values)
     return pd.Series(coded.per_row(coded.displays()), index=values.index, dtype=object)
+
+
+def labels(coded: Coded, per_value, missing: str = "") -> pd.Categorical:
+    """Per-value texts spread to the rows as a categorical (rows with no value get `missing`)."""
+    codes = np.where(coded.codes < 0, len(coded.values), coded.codes)
+    return categorical(codes, list(per_value) + [missing])
+
+
+def display_labels(values: pd.Series) -> pd.Categorical:
+    """`display_text` over a column as a categorical, computed once per distinct value."""
+    coded = Coded(values)
+    return labels(coded, coded.displays())
 
 
 def blank_mask(values: pd.Series) -> np.ndarray:
@@ -99,8 +118,8 @@ class KeyCodes:
     Two spellings of one name share a code, so membership and pair tests are integer work.
     """
 
-    def __init__(self, column: pd.Series, exact: bool = False) -> None:
-        coded = Coded(column)
+    def __init__(self, column: pd.Series, exact: bool = False, coded: Coded | None = None) -> None:
+        coded = coded or Coded(column)
         per_value = coded.values.fillna("").str.strip().to_numpy(dtype=object) if exact else coded.keys()
         key_of_value, keys = pd.factorize(per_value)
         self.codes = np.append(key_of_value, -1)[coded.codes]

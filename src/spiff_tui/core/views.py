@@ -7,6 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from spiff_tui.core.labels import as_text
 from spiff_tui.core.names import display_text
 from spiff_tui.core.rules import Rules
 
@@ -27,8 +28,9 @@ def reps_view(rules: Rules, ledger: pd.DataFrame) -> pd.DataFrame:
     counted = ledger[ledger["counted"] & ledger["kind"].isin(["new_business", "upsell"])]
     points = counted.pivot_table(index="rep", columns="kind", values="points", aggfunc="sum",
                                  fill_value=0.0, observed=True)
-    opportunities = counted.groupby("rep")["kind"].size()
-    closed_won = counted[counted["stage_or_type"].str.casefold() == "closed won"].groupby("rep").size()
+    opportunities = counted.groupby("rep", observed=True)["kind"].size()
+    closed_won = (counted[counted["stage_or_type"].astype(str).str.casefold() == "closed won"]
+                  .groupby("rep", observed=True).size())
     board = (roster_frame(rules)
              .assign(new_business_points=lambda d: d["rep"].map(points.get("new_business", {})).fillna(0.0),
                      upsell_points=lambda d: d["rep"].map(points.get("upsell", {})).fillna(0.0))
@@ -52,8 +54,8 @@ def business_days_left(rules: Rules, as_of: dt.date) -> int:
 def activity_view(rules: Rules, ledger: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     q = rules.qualification
     counted = ledger[ledger["counted"] & (ledger["kind"] == "activity")]
-    activities = counted.groupby("rep").size()
-    calls = counted.groupby("rep")["is_call"].sum()
+    activities = counted.groupby("rep", observed=True).size()
+    calls = counted.groupby("rep", observed=True)["is_call"].sum()
     days_left = business_days_left(rules, as_of)
     board = (roster_frame(rules)
              .assign(activities=lambda d: d["rep"].map(activities).fillna(0).astype(int),
@@ -95,12 +97,12 @@ def teams_view(rules: Rules, reps: pd.DataFrame, activity: pd.DataFrame) -> pd.D
 
 def stages_view(ledger: pd.DataFrame) -> pd.DataFrame:
     counted = ledger[ledger["counted"] & ledger["kind"].isin(["new_business", "upsell"])]
-    return (counted.groupby(["rep", "kind", "stage_or_type"], as_index=False, observed=True)
-            .agg(opportunities=("points", "size"), points=("points", "sum"))
+    return (as_text(counted.groupby(["rep", "kind", "stage_or_type"], as_index=False, observed=True)
+                    .agg(opportunities=("points", "size"), points=("points", "sum")))
             .rename(columns={"stage_or_type": "stage"})
             .sort_values(["rep", "kind", "stage"], kind="stable")
             .reset_index(drop=True))
 
 
 def ledger_view(ledger: pd.DataFrame) -> pd.DataFrame:
-    return ledger.assign(date=ledger["date"].dt.strftime("%Y-%m-%d").fillna(""))
+    return as_text(ledger).assign(date=ledger["date"].dt.strftime("%Y-%m-%d").fillna(""))

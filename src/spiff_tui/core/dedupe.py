@@ -1,0 +1,59 @@
+"""Which earlier row repeats each row's key, for a million Activity IDs without hashing a million
+strings: when every key has the same width (CRM ids do), each key is read as a few 64-bit words,
+folded into one number, those numbers are grouped, and every repeat found is checked word for word;
+anything else, or any collision, takes the exact string path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+_PRIME = np.uint64(0x100000001B3)
+
+
+def first_positions(keys: pd.Series) -> np.ndarray:
+    """Per row, the position of the first row whose key equals its own (itself when it is the first)."""
+    words = _fixed_width_words(keys)
+    if words is not None:
+        folded = words[0].copy()
+        for word in words[1:]:
+            folded *= _PRIME
+            folded ^= word
+        first = _first_by_code(pd.factorize(folded)[0])
+        repeat = np.flatnonzero(first != np.arange(len(first)))
+        # Equal words are equal bytes: the words cover every byte of the key.
+        if all(np.array_equal(word[repeat], word[first[repeat]]) for word in words):
+            return first
+    return _first_by_code(pd.factorize(keys)[0])
+
+
+def _first_by_code(codes: np.ndarray) -> np.ndarray:
+    # factorize numbers keys in order of first appearance, so code k first appears at the k-th new code.
+    if not len(codes):
+        return np.zeros(0, dtype=np.int64)
+    seen = np.maximum.accumulate(codes)
+    is_first = np.ones(len(codes), dtype=bool)
+    is_first[1:] = codes[1:] > seen[:-1]
+    return np.flatnonzero(is_first)[codes]
+
+
+def _fixed_width_words(keys: pd.Series) -> list[np.ndarray] | None:
+    """Each key as 64-bit words read in place from Arrow's buffer (the last may overlap the one before),
+    when the keys are Arrow strings, none missing, all of one width of at least 8 bytes."""
+    import pyarrow as pa
+
+    array = getattr(keys.array, "_pa_array", None)
+    if array is None or len(array) == 0 or array.null_count:
+        return None
+    array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    offset_type = {pa.string(): np.int32, pa.large_string(): np.int64}.get(array.type)
+    if offset_type is None:
+        return None
+    _, offset_buffer, data_buffer = array.buffers()
+    offsets = np.frombuffer(offset_buffer, dtype=offset_type)[array.offset:array.offset + len(array) + 1]
+    width = int(offsets[1] - offsets[0])
+    if width < 8 or not np.all(np.diff(offsets) == width):
+        return None
+    starts = list(range(0, width - 7, 8)) + ([width - 8] if width % 8 else [])
+    return [np.ndarray(shape=(len(array),), dtype="<u8", buffer=data_buffer, offset=int(offsets[0]) + start,
+                       strides=(width,)) for start in starts]

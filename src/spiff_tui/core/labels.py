@@ -1,0 +1,104 @@
+"""Per-row texts held as categoricals: codes into the distinct texts.
+
+The ledger's text columns (rep, team, stage, reason, file, account) repeat a few thousand
+texts over a million rows, so every text is built once per distinct value and each row holds a
+small integer. Built here, merged here: `first_of` picks each row's first applying reason,
+`concat_frames` joins parts whose categories differ without falling back to Python objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+
+def categorical(codes: np.ndarray, texts: Sequence[str]) -> pd.Categorical:
+    """Rows as codes into `texts` (which may repeat a text): a categorical with unique categories."""
+    merged, categories = pd.factorize(np.asarray(texts, dtype=object))
+    return _from_codes(merged[codes], categories)
+
+
+def _from_codes(codes: np.ndarray, categories) -> pd.Categorical:
+    # Categories are always object-dtype, so parts built anywhere can be joined by union_categoricals.
+    return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object))
+
+
+def categorical_of_unique(codes: np.ndarray, texts: Sequence[str]) -> pd.Categorical:
+    """Rows as codes into `texts`, which the caller knows to be distinct."""
+    return _from_codes(codes, texts)
+
+
+def constant(text: str, count: int) -> pd.Categorical:
+    return _from_codes(np.zeros(count, dtype=np.int8), [text])
+
+
+def worded(values: pd.Categorical, template: str) -> pd.Categorical:
+    """`template` with {} filled by each row's text, formatted once per distinct text."""
+    texts = [template.format(text) for text in values.categories]
+    return categorical(values.codes, texts)
+
+
+def per_distinct(values: pd.Series | np.ndarray, text_of: Callable[[object], str]) -> pd.Categorical:
+    """A text per row from `text_of(value)`, called once per distinct value; NA rows get ''."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    texts = [text_of(value) for value in uniques] + [""]
+    return categorical(np.where(codes < 0, len(uniques), codes), texts)
+
+
+Reason = str | pd.Categorical | Callable[[np.ndarray], pd.Categorical]
+
+
+def first_of(reasons: Sequence[tuple[object, Reason]], count: int) -> tuple[pd.Categorical, np.ndarray]:
+    """Each row's first applying reason ('' when none does), and which rows none applied to.
+
+    A reason is a text, a categorical over all rows, or a function of the hit mask giving a
+    categorical over the hit rows only, so texts are only built for rows that need them.
+    """
+    codes = np.zeros(count, dtype=np.int32)
+    texts: list[str] = [""]
+    undecided = np.ones(count, dtype=bool)
+    for condition, reason in reasons:
+        hit = undecided & np.asarray(condition, dtype=bool)
+        if not hit.any():
+            continue
+        if callable(reason):
+            reason = reason(hit)
+        if isinstance(reason, str):
+            codes[hit] = len(texts)
+            texts.append(reason)
+        else:
+            local = (reason.codes if len(reason) != count else reason.codes[hit]).astype(np.int32)
+            codes[hit] = np.where(local < 0, 0, local + len(texts))
+            texts.extend(reason.categories)
+        undecided &= ~hit
+    return categorical(codes, texts), undecided
+
+
+def overlay(base: pd.Categorical, hit: np.ndarray, replacement: pd.Categorical) -> pd.Categorical:
+    """`base` with the hit rows set to `replacement` (a categorical over the hit rows only)."""
+    categories = np.concatenate([base.categories.to_numpy(dtype=object),
+                                 replacement.categories.to_numpy(dtype=object)])
+    codes = base.codes.astype(np.int32, copy=True)
+    codes[hit] = replacement.codes.astype(np.int32) + len(base.categories)
+    return categorical(codes, categories)
+
+
+def concat_frames(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """pd.concat, except that categorical columns stay categorical when their categories differ."""
+    if len(parts) == 1:
+        return parts[0].reset_index(drop=True)
+    columns = list(parts[0].columns)
+    coded = [c for c in columns if all(isinstance(p[c].dtype, pd.CategoricalDtype) for p in parts)]
+    joined = pd.concat([p.drop(columns=coded) for p in parts], ignore_index=True)
+    for column in coded:
+        joined[column] = pd.api.types.union_categoricals(
+            [_from_codes(p[column].cat.codes.to_numpy(), p[column].cat.categories) for p in parts])
+    return joined[columns]
+
+
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Categorical columns as plain text columns, for output and display code."""
+    texts = {c: frame[c].astype(object) for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)}
+    return frame.assign(**texts) if texts else frame

@@ -1,0 +1,78 @@
+"""The ledger's building blocks: repeat detection by key, and per-row texts held as categoricals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from spiff_tui.core.dedupe import first_positions
+from spiff_tui.core.labels import concat_frames, first_of, overlay, per_distinct, worded
+from spiff_tui.core.text import TEXT
+
+
+def first_seen(values: list[str]) -> list[int]:
+    seen: dict[str, int] = {}
+    return [seen.setdefault(v, i) for i, v in enumerate(values)]
+
+
+@pytest.mark.parametrize("dtype", [TEXT, "str", object])
+def test_first_positions_of_fixed_width_ids(dtype):
+    ids = ["00TDn0000000001MAA", "00TDn0000000002MAA", "00TDn0000000001MAA", "00TDn0000000003MAA",
+           "00TDn0000000002MAA", "00TDn0000000002MAA"]
+    assert first_positions(pd.Series(ids, dtype=dtype)).tolist() == [0, 1, 0, 3, 1, 1]
+
+
+def test_first_positions_of_a_slice_reads_the_slice_not_the_buffer_start():
+    ids = pd.Series([f"ID{n:08d}" for n in (5, 6, 7, 5, 6)], dtype=TEXT).iloc[2:]
+    assert first_positions(ids).tolist() == [0, 1, 2]
+
+
+def test_ids_differing_only_in_the_overlapping_last_word_are_distinct():
+    # 18 bytes are read as words at 0, 8 and 10: a difference in bytes 16-17 must still tell them apart.
+    ids = pd.Series(["AAAAAAAAAAAAAAAAXY", "AAAAAAAAAAAAAAAAXZ", "AAAAAAAAAAAAAAAAXY"], dtype=TEXT)
+    assert first_positions(ids).tolist() == [0, 1, 0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["", "a", "0123456789", "0123456789abcdef", "0123456789abcdeg",
+                                 "é✓é✓é✓é✓", "x" * 70, "ABCDEFGH"]), max_size=40))
+def test_first_positions_match_a_plain_dictionary(values):
+    assert first_positions(pd.Series(values, dtype=TEXT)).tolist() == first_seen(values)
+
+
+def test_first_of_takes_each_rows_first_reason():
+    texts, undecided = first_of([
+        (np.array([True, False, False, True]), "first"),
+        (np.array([True, True, False, False]), lambda hit: per_distinct(np.array(["b"] * int(hit.sum())),
+                                                                        lambda v: f"second {v}")),
+    ], 4)
+    assert list(texts) == ["first", "second b", "", "first"]
+    assert undecided.tolist() == [False, False, True, False]
+
+
+def test_worded_merges_texts_that_come_out_equal():
+    names = pd.Categorical(["Ann", "Bob", "Ann"])
+    same = worded(names, "someone")
+    assert list(same) == ["someone"] * 3 and list(same.categories) == ["someone"]
+    assert list(worded(names, "{} is not on the roster")) == ["Ann is not on the roster",
+                                                              "Bob is not on the roster",
+                                                              "Ann is not on the roster"]
+
+
+def test_overlay_replaces_only_the_hit_rows():
+    base = pd.Categorical(["", "x", ""])
+    result = overlay(base, np.array([False, True, True]), pd.Categorical(["y", "x"]))
+    assert list(result) == ["", "y", "x"]
+    assert sorted(result.categories) == ["", "x", "y"]
+
+
+def test_concat_keeps_categorical_columns_categorical_across_parts():
+    first = pd.DataFrame({"rep": pd.Categorical(["Ann", "Bob"]), "n": [1, 2]})
+    second = pd.DataFrame({"rep": pd.Categorical(["Cy"]), "n": [3]})
+    joined = concat_frames([first, second])
+    assert isinstance(joined["rep"].dtype, pd.CategoricalDtype)
+    assert joined["rep"].tolist() == ["Ann", "Bob", "Cy"] and joined["n"].tolist() == [1, 2, 3]
+    assert list(joined.columns) == ["rep", "n"]
