@@ -222,8 +222,11 @@ def test_without_ids_identical_rows_count_once_across_files_but_twice_within_one
     email = act("", "Ava Patel", "Email")[1:]
     write(folder, "acts1.csv", csv_text(header, [call, call]))          # two identical calls: both count
     write(folder, "acts2.csv", csv_text(header, [call, call, email]))   # the overlap repeats them
-    ava = row_of(score_dir(folder), "activity", "rep", "Ava Patel")
+    snapshot = score_dir(folder)
+    ava = row_of(snapshot, "activity", "rep", "Ava Patel")
     assert (ava["activities"], ava["calls"]) == (3, 2)
+    repeats = snapshot.ledger[snapshot.ledger["file"] == "acts2.csv"].set_index("line")["reason"]
+    assert repeats.to_dict() == {2: "same activity as acts1.csv:2", 3: "same activity as acts1.csv:2", 4: ""}
 
 
 def test_newest_accounts_export_decides_the_target_flag(tmp_path):

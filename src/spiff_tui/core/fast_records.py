@@ -172,6 +172,8 @@ def _assemble(head: Records, header_index: int, table, tail_rows: list[str], hea
     body.columns = range(body.shape[1])
     empty = np.ones(count, dtype=bool)
     for column in table.columns:
+        if not empty.any():
+            break   # every row has a filled cell already: most exports settle it on the first column
         empty &= _per_row(column, lambda values: pc.equal(pc.utf8_trim_whitespace(values), "")).astype(bool)
     tail = [next(csv.reader([row], delimiter=head.delimiter), []) for row in tail_rows]
     top = head.cells.iloc[:header_index + 1]

@@ -118,7 +118,9 @@ def _per_row_of_distinct(column: pd.Series, test) -> np.ndarray:
 def _repeated_header(cells: pd.DataFrame, data: np.ndarray, columns: dict[str, int],
                      header: list[str]) -> np.ndarray:
     repeated = np.ones(len(data), dtype=bool)
-    for position in columns.values():
+    # Categorical columns first: they test each distinct value once and usually settle it.
+    for position in sorted(columns.values(),
+                           key=lambda p: not isinstance(cells.dtypes.iloc[p], pd.CategoricalDtype)):
         if not repeated.any():
             break
         wanted = header[position].strip().lower()
@@ -129,9 +131,16 @@ def _repeated_header(cells: pd.DataFrame, data: np.ndarray, columns: dict[str, i
 def _total_rows(block: pd.DataFrame) -> np.ndarray:
     """Grand Totals / Total / Subtotal rows; the regex only runs on rows that could be one."""
     first = block.iloc[:, 0]
-    candidate = _per_row_of_distinct(first, lambda d: d.str.slice(0, 3).str.lower().isin(["gra", "tot", "sub"]))
-    if block.shape[1] > 1:
-        candidate = candidate | ~_per_row_of_distinct(first, lambda d: d != "")  # the label may sit further right
+    # A blank first cell is a candidate too: the label may sit further right.
+    could_be = r"^\s*(?:gra|tot|sub|$)" if block.shape[1] > 1 else r"^\s*(?:gra|tot|sub)"
+    if isinstance(first.dtype, pd.CategoricalDtype):
+        candidate = _per_row_of_distinct(first, lambda d: d.str.match(could_be, case=False))
+    else:   # one Arrow regex pass over the raw cells, not a pass per string operation
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        cells = pa.array(first.astype(TEXT).fillna(""))
+        candidate = pc.match_substring_regex(cells, could_be, ignore_case=True).to_numpy(zero_copy_only=False)
     result = np.zeros(len(block), dtype=bool)
     if candidate.any():
         text = _first_filled(block.iloc[np.flatnonzero(candidate)]).fillna("").str.strip()

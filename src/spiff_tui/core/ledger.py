@@ -117,15 +117,20 @@ def join_ledger(parts: tuple[pd.DataFrame, ...]) -> pd.DataFrame:
     return ledger.sort_values(["file", "line"], kind="stable").reset_index(drop=True)
 
 
-def _row_names(ledger: pd.DataFrame, positions: np.ndarray, template) -> pd.Categorical:
-    """A template (or a function of the row giving one) filled with 'file:line' of each given row;
-    built once per distinct row, and rows are unique by (file, line), so the texts are too."""
+def _row_names(ledger: pd.DataFrame, positions: np.ndarray, prefix) -> pd.Categorical:
+    """`prefix` + 'file:line' of each given row, built once per distinct row by Arrow (there can be a
+    hundred thousand); rows are unique by (file, line), so the texts are too. `prefix` is one text,
+    or a function of the rows giving one text per row."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     distinct, codes = np.unique(positions, return_inverse=True)
-    files = _texts_at(ledger["file"], distinct)
-    lines = ledger["line"].to_numpy()[distinct].tolist()
-    template_of = template if callable(template) else lambda _: template
-    texts = [template_of(at).format(f"{file}:{line}") for at, file, line in zip(distinct.tolist(), files, lines)]
-    return categorical_of_unique(codes.reshape(-1), texts)
+    files = pa.array(_texts_at(ledger["file"], distinct), type=pa.string())
+    lines = pc.cast(pa.array(ledger["line"].to_numpy()[distinct]), pa.string())
+    prefixes = pa.array(prefix(distinct) if callable(prefix) else np.full(len(distinct), prefix, dtype=object),
+                        type=pa.string())
+    texts = pc.binary_join_element_wise(prefixes, pc.binary_join_element_wise(files, lines, ":"), "")
+    return categorical_of_unique(codes.reshape(-1), texts.to_numpy(zero_copy_only=False))
 
 
 def _texts_at(column: pd.Series, positions: np.ndarray) -> np.ndarray:
@@ -150,7 +155,7 @@ def _mark_superseded(opps: pd.DataFrame) -> pd.DataFrame:
         return opps
     # `opps` is the fresh join of the per-file parts, so it is marked where it stands.
     opps["reason"] = overlay(opps["reason"].array, losers,
-                             _row_names(opps, winner[losers], "replaced by the newer row {}"))
+                             _row_names(opps, winner[losers], "replaced by the newer row "))
     opps.loc[losers, "counted"] = False
     opps.loc[losers, "points"] = 0.0
     return opps
@@ -171,8 +176,8 @@ def _mark_duplicates(acts: pd.DataFrame) -> pd.DataFrame:
     if not duplicate.any():
         return acts
     # A row and the first with its key either both have an id or both have none.
-    texts = _row_names(acts, first[duplicate], lambda at: "same Activity ID as {}" if has_id[at]
-                       else "same activity as {}")
+    texts = _row_names(acts, first[duplicate], lambda rows: np.where(
+        has_id[rows], "same Activity ID as ", "same activity as ").astype(object))
     # `acts` is the fresh join of the per-file parts, so it is marked where it stands.
     acts["reason"] = overlay(acts["reason"].array, duplicate, texts)
     acts.loc[duplicate, "counted"] = False

@@ -21,6 +21,7 @@ from spiff_tui.core.values import parse_amounts, parse_dates, parse_flags
 from spiff_tui.core.xlsx_records import BadWorkbook, formulas_without_values, read_sheets
 
 ZIP_MAGIC = b"PK\x03\x04"
+_NOT_BLANK = re.compile(rb"[^ \t\r\n\x00]")
 _UNSAFE_IN_NAME = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 DATE_FIELDS = {"opportunities": ("created", "close"), "activities": ("date",), "accounts": ()}
 
@@ -67,7 +68,7 @@ def read_export(path: Path, rules: Rules) -> FileResult:
     except OSError as exc:
         return FileResult(name, problems=(Problem(name, None, None, f"cannot read file: {exc.strerror or exc}"),))
     base = FileResult(name, modified=modified)
-    if not data.strip(b" \t\r\n\x00"):
+    if _NOT_BLANK.search(data) is None:
         return _with(base, Problem(name, None, None, "file is empty; nothing to read", WARNING))
     notes: list[Problem] = []
     is_zip = data.startswith(ZIP_MAGIC)
@@ -168,6 +169,8 @@ def _build(base: FileResult, records: Records, rules: Rules, notes: list[Problem
     header_cells = int(records.field_counts[layout.header_index])
     keep, skipped = _structural_checks(name, records, layout, header_cells, bad_lines, problems)
     rows = layout.data[keep]
+    if len(rows) and rows[-1] - rows[0] + 1 == len(rows):
+        rows = slice(int(rows[0]), int(rows[-1]) + 1)   # one block of rows: a view, not a copy
     frame = pd.DataFrame(
         {f: _field_values(cells.iloc[rows, pos]) for f, pos in layout.columns.items()}
     )
@@ -188,7 +191,8 @@ def _field_values(column: pd.Series):
                 column = column.cat.add_categories([""])
             column = column.fillna("")
         return column.array
-    return column.astype(TEXT).fillna("").array
+    column = column.astype(TEXT)
+    return (column.fillna("") if column.hasnans else column).array
 
 
 def _structural_checks(name: str, records: Records, layout: Layout, header_cells: int,
