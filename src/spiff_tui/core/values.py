@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -25,10 +28,49 @@ def _uniques(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return pd.Series(uniques, dtype=TEXT), codes
 
 
-def _spread(per_unique: pd.Series, codes: np.ndarray, fill) -> np.ndarray:
-    out = per_unique.to_numpy()
+def _spread(per_unique: pd.Series | np.ndarray, codes: np.ndarray, fill) -> np.ndarray:
+    out = np.asarray(per_unique)
     result = np.where(codes >= 0, out[np.maximum(codes, 0)] if len(out) else fill, fill)
     return result
+
+
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?", re.ASCII)
+_NUMERIC_DATE = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?:[ T,].*)?", re.ASCII)
+_SERIAL_DATE = re.compile(r"\d{5}(?:\.\d+)?", re.ASCII)
+_EPOCH_DAY = EXCEL_EPOCH.date()
+
+
+def _calendar_day(year: int, month: int, day: int) -> dt.date | None:
+    if not (1900 <= year <= 2200 and 1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    try:
+        return dt.date(year, month, day)
+    except ValueError:   # 30 February and the like
+        return None
+
+
+def _read_day(text: str, day_first: bool) -> tuple[dt.date | None, bool]:
+    """(the day, whether it only reads in the other day/month order) for one trimmed text."""
+    iso = _ISO_DATE.fullmatch(text)
+    if iso:
+        day = _calendar_day(int(iso[1]), int(iso[2]), int(iso[3]))
+        if day is not None:
+            return day, False
+    numeric = _NUMERIC_DATE.fullmatch(text)
+    other = None
+    if numeric:
+        first, second, year = int(numeric[1]), int(numeric[2]), int(numeric[3])
+        year = year if year >= 100 else year + 2000
+        month, day_of_month = (second, first) if day_first else (first, second)
+        day = _calendar_day(year, month, day_of_month)
+        if day is not None:
+            return day, False
+        other = _calendar_day(year, day_of_month, month)
+    if _SERIAL_DATE.fullmatch(text):
+        serial = float(text)
+        if 20000 <= serial <= 80000:
+            return _EPOCH_DAY + dt.timedelta(days=int(serial)), False
+    return None, other is not None
 
 
 def parse_dates(values: pd.Series, day_first: bool) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -37,43 +79,17 @@ def parse_dates(values: pd.Series, day_first: bool) -> tuple[pd.Series, pd.Serie
     Accepts 2026-04-15[ 13:05], M/D/YYYY (or D/M/YYYY when day_first) with / . or -, two-digit
     years, and Excel serial day numbers. `only_other_order` marks values that are invalid as
     configured but would read in the other day/month order — the sign of a wrong day_first.
+    Each distinct text is read once, in Python: a column holds few distinct days.
     """
     uniques, codes = _uniques(values)
-    if uniques.empty:
-        nothing = pd.Series(False, index=values.index)
-        return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]"), nothing, nothing.copy()
-    iso = uniques.str.extract(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
-    numeric = uniques.str.extract(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?:[ T,].*)?$")
-    serial = pd.to_numeric(uniques.str.extract(r"^(\d{5}(?:\.\d+)?)$")[0], errors="coerce")
-
-    first, second = pd.to_numeric(numeric[0]), pd.to_numeric(numeric[1])
-    year = pd.to_numeric(numeric[2])
-    year = year.where(year >= 100, year + 2000)
-    month, day = (second, first) if day_first else (first, second)
-    as_configured = _days(year, month, day)
-    other_order = _days(year, day, month)
-    iso_days = _days(pd.to_numeric(iso[0]), pd.to_numeric(iso[1]), pd.to_numeric(iso[2]))
-    serial_days = EXCEL_EPOCH + pd.to_timedelta(np.floor(serial.where(serial.between(20000, 80000))), unit="D")
-
-    days = iso_days.fillna(as_configured).fillna(serial_days)
-    swapped = days.isna() & other_order.notna()
-    result = pd.Series(_spread(days.astype("datetime64[ns]"), codes, np.datetime64("NaT")),
-                       index=values.index, dtype="datetime64[ns]")
-    blank = codes < 0
-    invalid = pd.Series(~blank & result.isna().to_numpy(), index=values.index)
+    read = [_read_day(text, day_first) for text in uniques.tolist()]
+    days = np.array([np.datetime64(day, "D") if day else np.datetime64("NaT") for day, _ in read] or [],
+                    dtype="datetime64[D]").astype("datetime64[ns]")
+    swapped = np.array([other for _, other in read], dtype=bool)
+    result = pd.Series(_spread(days, codes, np.datetime64("NaT", "ns")), index=values.index, dtype="datetime64[ns]")
+    invalid = pd.Series((codes >= 0) & result.isna().to_numpy(), index=values.index)
     only_other = pd.Series(_spread(swapped, codes, False).astype(bool), index=values.index)
     return result, invalid, only_other
-
-
-def _days(year: pd.Series, month: pd.Series, day: pd.Series) -> pd.Series:
-    parts = pd.DataFrame({"year": year, "month": month, "day": day})
-    plausible = (parts.notna().all(axis=1) & parts["year"].between(1900, 2200)
-                 & parts["month"].between(1, 12) & parts["day"].between(1, 31))
-    days = pd.Series(pd.NaT, index=parts.index, dtype="datetime64[ns]")
-    if plausible.any():
-        chosen = parts[plausible].astype("int64")
-        days[plausible] = pd.to_datetime(chosen, errors="coerce")
-    return days
 
 
 def parse_amounts(values: pd.Series, decimal: str) -> tuple[pd.Series, pd.Series, pd.Series]:
