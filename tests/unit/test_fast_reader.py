@@ -46,12 +46,12 @@ def test_sample_contest_reads_the_same_through_both_paths(monkeypatch):
 
 
 @pytest.mark.parametrize("shape", ["footer", "embedded_newlines", "crlf_bom", "semicolon", "ragged_middle",
-                                   "title_rows"])
+                                   "title_rows", "bad_byte", "cp1252", "nul_byte", "utf16"])
 def test_export_shapes_read_the_same_through_both_paths(monkeypatch, tmp_path, shape):
     folder = make_contest(tmp_path)
     opps = [opp(str(i), "Ava Patel" if i % 2 else "ben  ortiz", "Demo" if i % 3 else "Closed Won",
                 account=("A1", "Acme") if i % 2 else ("B1", "Bolt")) for i in range(40)]
-    acts = [act(f"a{i}", "Ava Patel", "Call" if i % 4 else "Email") for i in range(60)]
+    acts = [act(f"a{i}", "Ava Patel", "Call" if i % 4 else "Email") for i in range(200)]
     delimiter = ";" if shape == "semicolon" else ","
     opps_text = csv_text(OPPS_HEADER, opps, delimiter=delimiter)
     acts_text = csv_text(ACTS_HEADER, acts, delimiter=delimiter)
@@ -66,7 +66,15 @@ def test_export_shapes_read_the_same_through_both_paths(monkeypatch, tmp_path, s
     if shape == "title_rows":
         opps_text = "Opportunities report\n\n" + opps_text
     write(folder, "opportunities.csv", opps_text)
-    write(folder, "activities.csv", acts_text)
+    write(folder, "activities.csv", acts_text, encoding="utf-16" if shape == "utf16" else "utf-8")
+    if shape in ("bad_byte", "cp1252", "nul_byte"):
+        # A byte that is not UTF-8 far below the lines the fast path decodes itself; Arrow must catch it.
+        odd = {"bad_byte": b"\xff", "cp1252": "é".encode("cp1252"), "nul_byte": b"\x00"}[shape]
+        raw = acts_text.encode("utf-8").replace(b"a157,Ava Patel", b"a157,Ava" + odd + b"Patel")
+        if shape == "cp1252":
+            raw = acts_text.replace("Patel", "Pat" + "é" + "l", 1).encode("cp1252").replace(
+                b"a157,Ava Patel", b"a157,Ava" + odd + b"Patel")
+        (folder / "activities.csv").write_bytes(raw)
     slow, fast = both_paths(monkeypatch, folder, folder / "rules.toml", dt.date(2026, 4, 15))
     assert_same(slow, fast)
     assert slow.view("ledger")["counted"].sum() > 0

@@ -20,31 +20,24 @@ FAST_MIN_CHARS = 1 << 20
 HEAD_LINES = 64
 
 
-def _split_after_lines(text: str, count: int) -> int:
-    """The offset just past the `count`-th newline (or the end of the text)."""
-    offset = 0
-    for _ in range(count):
-        found = text.find("\n", offset)
-        if found == -1:
-            return len(text)
-        offset = found + 1
-    return offset
-
-
-def read_records_fast(text: str, locate, raw: bytes | None = None) -> Records | None:
-    """Records of a large text, or None when only the exact path can number its lines.
+def read_records_fast(data: bytes, start: int, locate) -> Records | None:
+    """Records of a large UTF-8 export (`data[start:]`, past any BOM), or None when only the exact
+    path can number its lines — or the bytes are not all UTF-8, which Arrow checks as it parses.
 
     `locate(records)` finds the header among the first records: (its index, the positions of the
     columns that repeat few values — names, types, stages, dates), or None. Those are read
-    dictionary-encoded, so later steps work once per distinct value.
-    `raw` is the file's own UTF-8 bytes when they equal the text, sparing a re-encode.
+    dictionary-encoded, so later steps work once per distinct value. Only the first lines are
+    decoded into Python text: the body goes from the file's bytes straight to Arrow.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
-    text = text.lstrip("\ufeff")
-    head = read_records(text[:_split_after_lines(text, HEAD_LINES)])
+    head_end = _byte_offset_after_lines(data, HEAD_LINES, start)
+    try:
+        head = read_records(data[start:head_end].decode("utf-8"))
+    except UnicodeDecodeError:
+        return None
     located = locate(head)
     if located is None:
         return None
@@ -55,8 +48,7 @@ def read_records_fast(text: str, locate, raw: bytes | None = None) -> Records | 
     if int(head.lines[header_index + 1]) != header_line + 1:
         return None  # the header itself spans lines
     width = int(head.field_counts[header_index])
-    data = raw if raw is not None else text.encode("utf-8")
-    offset = _byte_offset_after_lines(data, header_line)
+    offset = _byte_offset_after_lines(data, header_line, start)
     body = pa.py_buffer(data).slice(offset)
     rejected: list[str] = []
 
@@ -95,8 +87,7 @@ def read_records_fast(text: str, locate, raw: bytes | None = None) -> Records | 
     return _assemble(head, header_index, table, tail_rows, header_line, extra)
 
 
-def _byte_offset_after_lines(data: bytes, count: int) -> int:
-    offset = 0
+def _byte_offset_after_lines(data: bytes, count: int, offset: int = 0) -> int:
     for _ in range(count):
         found = data.find(b"\n", offset)
         if found == -1:

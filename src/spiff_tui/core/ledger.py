@@ -3,6 +3,8 @@ files — per opportunity id the newest export wins; an activity counts once."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
@@ -11,7 +13,7 @@ from spiff_tui.core.dedupe import first_positions
 from spiff_tui.core.labels import categorical_of_unique, concat_frames, overlay
 from spiff_tui.core.reader import FileResult
 from spiff_tui.core.rules import Rules
-from spiff_tui.core.scoring import LEDGER_COLUMNS, activity_rows, empty_ledger, opportunity_rows
+from spiff_tui.core.scoring import LEDGER_COLUMNS, Export, activity_rows, empty_ledger, opportunity_rows
 
 
 class ScoringMemo:
@@ -77,7 +79,7 @@ def build_ledger_parts(rules: Rules, files: list[FileResult],
         # A file's place in name order only matters across files: it is not part of the key.
         key = (rules, result.frame, result.name, result.export_time) + accounts_key
         parts[result.kind].append(memo.part(f"{result.kind}:{result.name}", key, lambda: score_file(
-            rules, [_stamped(result, 0)], targets_once())))
+            rules, Export(result.frame, result.name, _stamp(result)), targets_once())))
         orders[result.kind].append(order)
     memo.keep({f"{f.kind}:{f.name}" for f in files} | {"opportunities", "activities", "activity_view"})
     opportunities = memo.part("opportunities", tuple(parts["opportunities"]) + tuple(orders["opportunities"]),
@@ -94,9 +96,12 @@ def _visible(ledger: pd.DataFrame) -> pd.DataFrame:
     return ledger
 
 
+def _stamp(result: FileResult) -> np.datetime64:
+    return np.datetime64(result.export_time or dt.datetime(1970, 1, 1), "ns")
+
+
 def _stamped(result: FileResult, order: int) -> pd.DataFrame:
-    stamp = pd.Timestamp(result.export_time) if result.export_time else pd.Timestamp(0)
-    return result.frame.assign(file=result.name, file_order=order, export_time=stamp)
+    return result.frame.assign(file=result.name, file_order=order, export_time=_stamp(result))
 
 
 def _concat(parts: dict[str, list[pd.DataFrame]], kind: str, orders: dict[str, list[int]]) -> pd.DataFrame:
@@ -104,7 +109,7 @@ def _concat(parts: dict[str, list[pd.DataFrame]], kind: str, orders: dict[str, l
     if not parts[kind]:
         return empty_ledger()
     joined = concat_frames(parts[kind])
-    joined["_file_order"] = np.repeat(orders[kind], [len(p) for p in parts[kind]])
+    joined["_file_order"] = np.repeat(np.asarray(orders[kind], dtype=np.int32), [len(p) for p in parts[kind]])
     parts[kind] = []
     return joined
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from spiff_tui.core.csv_records import Records, read_records
-from spiff_tui.core.decode import NotText, decode
+from spiff_tui.core.decode import NotText, _utf16_shape, decode, looks_binary
 from spiff_tui.core.fast_records import FAST_MIN_CHARS, read_records_fast
 from spiff_tui.core.layout import Layout, find_layout
 from spiff_tui.core.problems import INFO, WARNING, Problem
@@ -79,16 +80,18 @@ def read_export(path: Path, rules: Rules) -> FileResult:
         notes.append(Problem(name, None, None, "named .xlsx but is not a workbook; read as delimited text", WARNING))
     if is_zip:
         return _read_workbook(path, data, rules, base, notes)
+    locate = lambda head: _locate(head, rules)  # noqa: E731
+    start = _plain_utf8_start(data) if len(data) >= FAST_MIN_CHARS else None
+    records = read_records_fast(data, start, locate) if start is not None else None
+    if records is not None:
+        # Arrow accepted every byte as UTF-8: nothing to repair, so no need for the text in Python.
+        return _build(base, records, rules, notes, encoding="utf-8-sig" if start else "utf-8")
     try:
         decoded = decode(data)
     except NotText as exc:
         return _with(base, *notes, Problem(name, None, None, f"{exc}; file skipped"))
-    records = None
-    if len(decoded.text) >= FAST_MIN_CHARS:
-        # The body after the header is the same bytes as the text when nothing was repaired.
-        same_bytes = (decoded.encoding in ("utf-8", "utf-8-sig") and not decoded.bad_byte_lines
-                      and not decoded.nul_lines)
-        records = read_records_fast(decoded.text, lambda head: _locate(head, rules), data if same_bytes else None)
+    if len(decoded.text) >= FAST_MIN_CHARS and decoded.encoding not in ("utf-8", "utf-8-sig"):
+        records = read_records_fast(decoded.text.encode("utf-8"), 0, locate)   # a legacy encoding, re-encoded
     records = records or read_records(decoded.text)
     if decoded.nul_lines:
         lines = ", ".join(map(str, decoded.nul_lines[:5]))
@@ -135,6 +138,20 @@ def _read_workbook(path: Path, data: bytes, rules: Rules, base: FileResult, note
         if find_layout(records.cells, records.filled_counts(), rules, rules.input.day_first).kind:
             return _build(base, records, rules, notes, encoding="xlsx", sheet=sheet)
     return _build(base, sheets[0][1], rules, notes, encoding="xlsx", sheet=sheets[0][0])
+
+
+def _plain_utf8_start(data: bytes) -> int | None:
+    """Where the text starts in what may be a plain UTF-8 export (past a BOM), or None when it is
+    UTF-16, binary or holds NUL bytes — those need the full decoding and its repairs."""
+    if data.startswith(codecs.BOM_UTF8):
+        start = len(codecs.BOM_UTF8)
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _utf16_shape(data[:8192]):
+        return None
+    else:
+        start = 0
+    if b"\x00" in data or looks_binary(data[start:start + 8192]):
+        return None
+    return start
 
 
 def _with(result: FileResult, *problems: Problem, **changes) -> FileResult:

@@ -6,6 +6,8 @@ distinct value, and a row holds only codes."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -24,7 +26,8 @@ from spiff_tui.core.text import (
     stripped,
 )
 
-# Carried from the per-file parts to the rules that cross files, then dropped.
+# Carried from the per-file parts to the rules that cross files, then dropped (activities need no
+# export time: an activity counts once whichever file is newer). _file_order is set when parts are joined.
 HIDDEN_COLUMNS = ["_export_time", "_file_order", "_dedupe_key", "_has_id"]
 LEDGER_COLUMNS = ["kind", "record_id", "rep", "team", "stage_or_type", "points", "counted", "reason",
                   "file", "line", "account", "date", "amount", "is_call"]
@@ -78,8 +81,13 @@ class _Keyed:
         return self.coded.per_row(np.array([per_key.get(k, np.nan) for k in self.keys], dtype=float), np.nan)
 
 
-def _texts(column: pd.Series) -> pd.Categorical:
-    return per_distinct(column, lambda value: "" if value is None else str(value))
+@dataclass(frozen=True)
+class Export:
+    """One export's rows and where they came from."""
+
+    frame: pd.DataFrame
+    name: str
+    stamp: np.datetime64   # its export time (NaT-free: the epoch when unknown)
 
 
 def _window_reasons(rules: Rules, days: pd.Series, written: pd.Series, what: str) -> list[tuple]:
@@ -106,10 +114,8 @@ def _not_target(account: pd.Categorical, rep: pd.Categorical) -> pd.Categorical:
     return categorical(pair_codes, texts)
 
 
-def opportunity_rows(rules: Rules, frames: list[pd.DataFrame], targets: TargetAccounts) -> pd.DataFrame:
-    if not frames:
-        return pd.DataFrame()
-    opps = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+def opportunity_rows(rules: Rules, export: Export, targets: TargetAccounts) -> pd.DataFrame:
+    opps = export.frame
     count = len(opps)
     blank = pd.Series("", index=opps.index, dtype=object)
     ids = stripped(opps["id"]) if "id" in opps else blank
@@ -152,11 +158,11 @@ def opportunity_rows(rules: Rules, frames: list[pd.DataFrame], targets: TargetAc
         "stage_or_type": first_of(shown_stages + [(everyone, stage_text)], count)[0],
         "points": points, "counted": counted,
         "reason": first_of(reasons, count)[0],
-        "file": _texts(opps["file"]), "line": opps["line"].to_numpy(),
+        "file": constant(export.name, count), "line": opps["line"].to_numpy(),
         "account": display_labels(opps.get("account", blank)),
         "date": opps["created_day"].to_numpy(), "amount": amount.to_numpy(dtype=float),
         "is_call": np.zeros(count, dtype=bool),
-        "_export_time": opps["export_time"].to_numpy(), "_file_order": opps["file_order"].to_numpy(),
+        "_export_time": np.full(count, export.stamp, dtype="datetime64[ns]"),
         "_dedupe_key": ids, "_has_id": (ids != "").to_numpy(dtype=bool)})
 
 
@@ -196,10 +202,8 @@ def _table_reasons(rules: Rules, table: ScoringTable, part: pd.DataFrame, keys: 
     return first_of(reasons, len(part))
 
 
-def activity_rows(rules: Rules, frames: list[pd.DataFrame], targets: TargetAccounts) -> pd.DataFrame:
-    if not frames:
-        return pd.DataFrame()
-    acts = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+def activity_rows(rules: Rules, export: Export, targets: TargetAccounts) -> pd.DataFrame:
+    acts = export.frame
     count = len(acts)
     roster = _Roster(rules)
     q = rules.qualification
@@ -221,12 +225,10 @@ def activity_rows(rules: Rules, frames: list[pd.DataFrame], targets: TargetAccou
     reason, counted = first_of(reasons, count)
     return pd.DataFrame({"kind": constant("activity", count), "record_id": safe_text(ids), "rep": display,
                          "team": team, "stage_or_type": type_text, "points": np.zeros(count),
-                         "counted": counted, "reason": reason, "file": _texts(acts["file"]),
+                         "counted": counted, "reason": reason, "file": constant(export.name, count),
                          "line": acts["line"].to_numpy(), "account": account,
                          "date": acts["date_day"].to_numpy(), "amount": np.full(count, np.nan),
                          "is_call": counted & types.rows_in({match_key(t) for t in q.call_types}),
-                         "_export_time": acts["export_time"].to_numpy(),
-                         "_file_order": acts["file_order"].to_numpy(),
                          "_dedupe_key": _dedupe_keys(acts, ids), "_has_id": (ids != "").to_numpy(dtype=bool)})
 
 

@@ -95,7 +95,11 @@ def stripped(values: pd.Series) -> pd.Series:
         coded = Coded(values)
         return pd.Series(coded.per_row(coded.values.str.strip().to_numpy(dtype=object)), index=values.index,
                          dtype=object)
-    return values.astype(TEXT).fillna("").str.strip()
+    text = values.astype(TEXT)
+    text = text.fillna("") if text.hasnans else text
+    trimmed = text.str.strip()
+    # Most columns (ids) have no cell to trim: keep their buffers rather than a copy of them.
+    return trimmed if (trimmed != text).any() else text
 
 
 _UNSAFE = "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
@@ -103,7 +107,8 @@ _UNSAFE = "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
 
 def safe_text(values: pd.Series) -> pd.Series:
     """Mostly unique texts (ids) made safe to print: only the rows holding a control character pay."""
-    text = values.astype(TEXT).fillna("")
+    text = values.astype(TEXT)
+    text = text.fillna("") if text.hasnans else text
     unsafe = text.str.contains(_UNSAFE, regex=True).fillna(False).to_numpy(dtype=bool)
     if not unsafe.any():
         return text   # Arrow strings: no Python object per row
