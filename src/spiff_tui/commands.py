@@ -44,7 +44,12 @@ def _snapshot(args: argparse.Namespace):
     if isinstance(loaded, int):
         return loaded
     data_dir, rules = loaded
-    return score_folder(data_dir, rules, args.as_of or dt.date.today())
+    jobs = getattr(args, "jobs", None) or 1
+    if getattr(args, "jobs", 1) is None:
+        from spiff_tui.core.parallel import available_cores
+
+        jobs = min(available_cores(), 4)
+    return score_folder(data_dir, rules, args.as_of or dt.date.today(), jobs=jobs)
 
 
 def _report_problems(snapshot) -> None:

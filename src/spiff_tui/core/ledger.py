@@ -47,6 +47,10 @@ class NoMemo(ScoringMemo):
         return build()
 
 
+def part_name(result: FileResult) -> str:
+    return f"{result.kind}:{result.name}"
+
+
 def _same_key(old: tuple, new: tuple) -> bool:
     return len(old) == len(new) and all(a is b or (not isinstance(a, pd.DataFrame) and a == b)
                                         for a, b in zip(old, new))
@@ -67,7 +71,7 @@ def build_ledger_parts(rules: Rules, files: list[FileResult],
     def targets_once() -> TargetAccounts:
         nonlocal targets
         if targets is None:
-            targets = target_accounts(newest_accounts([_stamped(f, order) for order, f in accounts]))
+            targets = targets_of(files)
         return targets
 
     parts: dict[str, list[pd.DataFrame]] = {"opportunities": [], "activities": []}
@@ -75,18 +79,40 @@ def build_ledger_parts(rules: Rules, files: list[FileResult],
     for order, result in enumerate(files):
         if result.kind not in parts or result.frame is None or result.frame.empty:
             continue
-        score_file = opportunity_rows if result.kind == "opportunities" else activity_rows
         # A file's place in name order only matters across files: it is not part of the key.
         key = (rules, result.frame, result.name, result.export_time) + accounts_key
-        parts[result.kind].append(memo.part(f"{result.kind}:{result.name}", key, lambda: score_file(
-            rules, Export(result.frame, result.name, _stamp(result)), targets_once())))
+        parts[result.kind].append(memo.part(part_name(result), key,
+                                            lambda: score_export(rules, result, targets_once())))
         orders[result.kind].append(order)
-    memo.keep({f"{f.kind}:{f.name}" for f in files} | {"opportunities", "activities", "activity_view"})
+    memo.keep({part_name(f) for f in files} | {"opportunities", "activities", "activity_view"})
     opportunities = memo.part("opportunities", tuple(parts["opportunities"]) + tuple(orders["opportunities"]),
                               lambda: _visible(_mark_superseded(_concat(parts, "opportunities", orders))))
     activities = memo.part("activities", tuple(parts["activities"]) + tuple(orders["activities"]),
                            lambda: _visible(_mark_duplicates(_concat(parts, "activities", orders))))
     return opportunities, activities
+
+
+def targets_of(files: list[FileResult]) -> TargetAccounts:
+    """The target accounts the folder's newest accounts exports name (files in name order)."""
+    return target_accounts(newest_accounts([_stamped(f, order) for order, f in enumerate(files)
+                                            if f.kind == "accounts" and f.frame is not None]))
+
+
+def score_export(rules: Rules, result: FileResult, targets: TargetAccounts) -> pd.DataFrame:
+    """One opportunities or activities export's ledger part, before the rules that cross files."""
+    score_file = opportunity_rows if result.kind == "opportunities" else activity_rows
+    return score_file(rules, Export(result.frame, result.name, _stamp(result)), targets)
+
+
+class PrefilledMemo(NoMemo):
+    """One-shot scoring whose per-file parts were already scored elsewhere (in worker processes)."""
+
+    def __init__(self, parts: dict[str, pd.DataFrame]) -> None:
+        super().__init__()
+        self._parts = parts
+
+    def part(self, name: str, key: tuple, build) -> pd.DataFrame:
+        return self._parts.pop(name) if name in self._parts else build()
 
 
 def _visible(ledger: pd.DataFrame) -> pd.DataFrame:
