@@ -1,7 +1,7 @@
 """Time spiff-tui against the DuckDB baseline on one folder and check they agree.
 
     python bench/compare.py DIR [--runs 5] [--warmup 1] [--view teams|reps|activity|all]
-                            [--rules RULES] [--ours "spiff-tui"]
+                            [--rules RULES] [--ours "spiff-tui"] [--ours-args "-j 1"]
 
 Per view it runs, whole-process and interleaved (the order alternates each round),
 `spiff-tui export DIR --view V --format csv` and `python bench/duckdb_score.py DIR --view V`,
@@ -227,7 +227,8 @@ def bench_view(view: str, args, ours_base: list[str] | None) -> bool:
     if ours_base is not None:
         ours = Contender(
             "spiff-tui",
-            [*ours_base, "export", str(args.folder), "--view", view, "--format", "csv", *rules],
+            [*ours_base, "export", str(args.folder), "--view", view, "--format", "csv", *rules,
+             *shlex.split(args.ours_args)],
         )
         contenders.insert(0, ours)
 
@@ -327,6 +328,8 @@ def main(argv: list[str] | None = None) -> int:
         "--rules", type=Path, help="passed to both; default: each finds DIR/rules.toml"
     )
     parser.add_argument("--ours", default="spiff-tui", help="command that runs the project CLI")
+    parser.add_argument("--ours-args", default="", metavar="ARGS",
+                        help='more options for spiff-tui export, e.g. "-j 1" (one process)')
     args = parser.parse_args(argv)
 
     ours, why_not = find_ours(args.ours)

@@ -1,0 +1,89 @@
+"""The live board's own timings, headless: first frame, full board, and opening a rep's drilldown.
+
+    python bench/board.py /tmp/spiff-1m [--runs 3] [--size 200x60]
+
+Each run is a fresh process (so imports count, as they do for a user) that starts the app on the
+folder with Textual's headless driver and prints, from process start:
+  first frame   the app has mounted and drawn its first screen (header, tabs, empty boards);
+  full board    the first scored snapshot is on the Reps board;
+then, with the board shown, the time to open the drilldown of the rep with the most ledger rows
+(until its table is mounted with every row) and to scroll it to the end and back.
+Prints each run's figures and the medians. Not a test: it only prints figures.
+"""
+
+from __future__ import annotations
+
+import time
+
+STARTED = time.perf_counter()
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+
+async def measure(folder: Path, size: tuple[int, int]) -> dict[str, float]:
+    from spiff_tui.ui.app import SpiffApp
+
+    rules = folder / "rules.toml"
+    app = SpiffApp(folder, rules if rules.exists() else Path("rules.toml"))
+    figures: dict[str, float] = {}
+    async with app.run_test(headless=True, size=size) as pilot:
+        figures["first_frame_s"] = time.perf_counter() - STARTED
+        while app.snapshot is None:
+            await asyncio.sleep(0.01)
+        await pilot.pause()
+        figures["full_board_s"] = time.perf_counter() - STARTED
+        acts = app.snapshot.ledger_parts[1]
+        opps = app.snapshot.ledger_parts[0]
+        counts = acts["rep"].value_counts().add(opps["rep"].value_counts(), fill_value=0)
+        rep = str(counts.idxmax())
+        started = time.perf_counter()
+        app.open_rep(rep)
+        screen = None
+        while screen is None or screen.table is None:
+            await asyncio.sleep(0.005)
+            screen = app.screen if type(app.screen).__name__ == "RepLedgerScreen" else None
+        await pilot.pause()
+        figures["drilldown_s"] = time.perf_counter() - started
+        figures["drilldown_rows"] = float(len(screen.rows))
+        started = time.perf_counter()
+        for key in ("end", "home", "pagedown", "pagedown", "pageup"):
+            await pilot.press(key)
+        await pilot.pause()
+        figures["scroll_5_keys_s"] = time.perf_counter() - started
+        await pilot.press("q")
+    return figures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--size", default="200x60")
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # a single run, as JSON
+    args = parser.parse_args()
+    width, height = (int(n) for n in args.size.split("x"))
+    if args.one:
+        print(json.dumps(asyncio.run(measure(args.folder, (width, height)))))
+        return 0
+    runs = []
+    for _ in range(args.runs):
+        done = subprocess.run([sys.executable, __file__, str(args.folder), "--size", args.size, "--one"],
+                              capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            print(done.stderr, file=sys.stderr)
+            return 1
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        print("  ".join(f"{k} {v:.3f}" if not k.endswith("rows") else f"{k} {v:.0f}" for k, v in runs[-1].items()))
+    print("median  " + "  ".join(f"{k} {statistics.median(r[k] for r in runs):.3f}" for k in runs[0]
+                                 if not k.endswith("rows")))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
