@@ -1,7 +1,7 @@
 """Time spiff-tui against the DuckDB baseline on one folder and check they agree.
 
     python bench/compare.py DIR [--runs 5] [--warmup 1] [--view teams|reps|activity|all]
-                            [--rules RULES] [--ours "spiff-tui"] [--ours-args "-j 1"]
+                            [--rules RULES] [--ours "spiff-tui"] [--ours-args ARGS]
 
 Per view it runs, whole-process and interleaved (the order alternates each round),
 `spiff-tui export DIR --view V --format csv` and `python bench/duckdb_score.py DIR --view V`,
@@ -13,8 +13,8 @@ Peak RSS comes from os.wait4() on each child: the kernel's ru_maxrss for that on
 (and any children it waited for), in KiB on Linux. getrusage(RUSAGE_CHILDREN) would not do:
 its ru_maxrss is the maximum over every child so far, so before/after deltas are wrong as
 soon as an earlier child was bigger; /proc polling can miss a short peak. That figure is the
-largest single process, though: when spiff-tui reads big exports in worker processes (-j), what
-the machine gives the whole run is their sum. So a sampler also adds up the PSS (proportional set
+largest single process, though: if a contender starts worker processes, what the machine gives
+the whole run is their sum. So a sampler also adds up the PSS (proportional set
 size: shared pages counted once) of the process and all its descendants every 20 ms, and the
 peak of that sum is printed as "tree PSS MB" (a sample can miss a peak shorter than 20 ms).
 """
@@ -329,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--ours", default="spiff-tui", help="command that runs the project CLI")
     parser.add_argument("--ours-args", default="", metavar="ARGS",
-                        help='more options for spiff-tui export, e.g. "-j 1" (one process)')
+                        help='more options for spiff-tui export, e.g. "--as-of 2026-04-30"')
     args = parser.parse_args(argv)
 
     ours, why_not = find_ours(args.ours)

@@ -50,22 +50,6 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="the day counted as today, for pacing (default: today)")
 
 
-def _jobs(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-j", "--jobs", type=_positive, metavar="N", default=None,
-                        help="processes reading and scoring big exports side by side "
-                        "(default: the cores available, at most 4; 1 reads in one process, with less memory)")
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return value
-
-
 def _day(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -85,7 +69,6 @@ def build_parser() -> argparse.ArgumentParser:
                            "then the reps, activity and teams boards as plain text.")
     check.add_argument("data_dir", type=Path, metavar="DATA_DIR")
     _common(check)
-    _jobs(check)
 
     export = sub.add_parser("export", help="write one view as csv, json, md or xlsx",
                             description="Write one view. csv, json and md go to stdout unless -o is given; "
@@ -96,7 +79,6 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("csv", "json", "md", "xlsx"), default="csv", help="default: csv")
     export.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of stdout")
     _common(export)
-    _jobs(export)
 
     init = sub.add_parser("init", help="write a starter rules.toml from the exports found",
                           description="Read the exports in DATA_DIR with the default column maps and write a "

@@ -44,12 +44,7 @@ def _snapshot(args: argparse.Namespace):
     if isinstance(loaded, int):
         return loaded
     data_dir, rules = loaded
-    jobs = getattr(args, "jobs", None) or 1
-    if getattr(args, "jobs", 1) is None:
-        from spiff_tui.core.parallel import available_cores
-
-        jobs = min(available_cores(), 4)
-    return score_folder(data_dir, rules, args.as_of or dt.date.today(), jobs=jobs)
+    return score_folder(data_dir, rules, args.as_of or dt.date.today())
 
 
 def _report_problems(snapshot) -> None:

@@ -104,17 +104,6 @@ def score_export(rules: Rules, result: FileResult, targets: TargetAccounts) -> p
     return score_file(rules, Export(result.frame, result.name, _stamp(result)), targets)
 
 
-class PrefilledMemo(NoMemo):
-    """One-shot scoring whose per-file parts were already scored elsewhere (in worker processes)."""
-
-    def __init__(self, parts: dict[str, pd.DataFrame]) -> None:
-        super().__init__()
-        self._parts = parts
-
-    def part(self, name: str, key: tuple, build) -> pd.DataFrame:
-        return self._parts.pop(name) if name in self._parts else build()
-
-
 def _visible(ledger: pd.DataFrame) -> pd.DataFrame:
     """The ledger without the columns only the cross-file rules needed (dropped without a copy)."""
     for column in [c for c in ledger.columns if c not in LEDGER_COLUMNS]:

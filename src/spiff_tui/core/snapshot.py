@@ -11,7 +11,7 @@ import pandas as pd
 
 from spiff_tui.core.folder import FolderReader
 from spiff_tui.core.labels import as_text
-from spiff_tui.core.ledger import PrefilledMemo, ScoringMemo, build_ledger_parts, join_ledger
+from spiff_tui.core.ledger import ScoringMemo, build_ledger_parts, join_ledger
 from spiff_tui.core.problems import ERROR, Problem
 from spiff_tui.core.reader import FileResult
 from spiff_tui.core.rules import Rules
@@ -75,15 +75,6 @@ def score(rules: Rules, files: list[FileResult], as_of: dt.date, memo: ScoringMe
 
 
 def score_folder(folder: Path, rules: Rules, as_of: dt.date, reader: FolderReader | None = None,
-                 memo: ScoringMemo | None = None, jobs: int = 1) -> Snapshot:
-    """Read and score a folder. With jobs > 1 (one-shot commands only: no reader, no memo), big
-    exports are read and scored in that many worker processes."""
-    if jobs > 1 and reader is None and memo is None:
-        from spiff_tui.core.parallel import read_and_score
-
-        shared = read_and_score(folder, rules, jobs)
-        if shared is not None:
-            files, parts = shared
-            return score(rules, files, as_of, PrefilledMemo(parts))
+                 memo: ScoringMemo | None = None) -> Snapshot:
     files = (reader or FolderReader()).read(folder, rules)
     return score(rules, files, as_of, memo)
