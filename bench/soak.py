@@ -34,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,6 +75,30 @@ class Sample:
     arrow: int = 0
 
 
+class SampleLog:
+    """Samples kept in arrays sized for the whole run up front, so that recording them allocates
+    nothing while the app is measured: a list of objects would grow by ~20 MB a day by itself."""
+
+    FIELDS = ("elapsed", "rss", "py_threads", "os_threads", "fds", "rescores", "settled", "blocks", "arrow")
+
+    def __init__(self, capacity: int) -> None:
+        self.columns = {name: array("d", bytes(8 * capacity)) for name in self.FIELDS}
+        self.count = 0
+
+    def append(self, sample: Sample) -> None:
+        if self.count == len(self.columns["elapsed"]):   # a longer run than planned: grow once
+            for column in self.columns.values():
+                column.extend(array("d", bytes(8 * len(column))))
+        for name, column in self.columns.items():
+            column[self.count] = float(getattr(sample, name))
+        self.count += 1
+
+    def samples(self) -> list[Sample]:
+        return [Sample(*(int(self.columns[name][i]) if name not in ("elapsed", "settled")
+                         else (bool(self.columns[name][i]) if name == "settled" else self.columns[name][i])
+                         for name in self.FIELDS)) for i in range(self.count)]
+
+
 def _malloc_trim() -> None:
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
@@ -111,7 +136,7 @@ class RescoreClock:
     count: int = 0
     failures: int = 0
     last: float = 0.0
-    durations: list[float] = field(default_factory=list)
+    durations: array = field(default_factory=lambda: array("d"))
     failed: dict[str, int] = field(default_factory=dict)
 
     def install(self) -> None:
@@ -121,7 +146,10 @@ class RescoreClock:
             began = time.perf_counter()
             outcome = original(*args, **kwargs)
             self.last = time.perf_counter() - began
-            self.durations.append(self.last)
+            if self.count < len(self.durations):
+                self.durations[self.count] = self.last   # preallocated: recording allocates nothing
+            else:
+                self.durations.append(self.last)
             self.count += 1
             if outcome.snapshot is None:
                 self.failures += 1
@@ -282,11 +310,12 @@ async def soak(args: argparse.Namespace) -> int:
     shutil.copytree(args.folder, data)
     shutil.copyfile(args.rules, rules)
     clock = RescoreClock()
+    clock.durations = array("d", bytes(8 * int(args.minutes * 60 * 20 + 100)))
     clock.install()
     app = SpiffApp(data, rules, args.as_of, watcher_factory=default_watcher)
     churn = Churn(data, rules, args.interval)
-    samples: list[Sample] = []
     duration = args.minutes * 60
+    samples = SampleLog(int(duration) + int(duration / max(args.every, 1)) + 100)
     print(f"soak: {args.folder} → {data}; {args.minutes:g} min, a change every {args.interval:g} s, "
           f"warm-up {args.warmup:g} s", flush=True)
     try:
@@ -315,8 +344,10 @@ async def soak(args: argparse.Namespace) -> int:
             churn.stop_event.set()
             churn.join(timeout=10)
             raw = sample(started, clock.count)
-            samples += [raw, sample(started, clock.count, settle=True)]
-            print(line(samples[-1], raw, clock), flush=True)
+            last = sample(started, clock.count, settle=True)
+            samples.append(raw)
+            samples.append(last)
+            print(line(last, raw, clock), flush=True)
             alive = app.is_running
             watcher = "alive" if app.watcher is not None and app.watcher.is_alive() else "DEAD"
             kind = app.watcher.kind if app.watcher is not None else "none"
@@ -324,7 +355,8 @@ async def soak(args: argparse.Namespace) -> int:
     finally:
         churn.stop_event.set()
         shutil.rmtree(root, ignore_errors=True)
-    report(samples, clock, churn, args.warmup, alive, f"{watcher} ({kind})", failure)
+    clock.durations = clock.durations[:clock.count]
+    report(samples.samples(), clock, churn, args.warmup, alive, f"{watcher} ({kind})", failure)
     return 0 if alive else 1
 
 
