@@ -170,8 +170,7 @@ def _footer_start(cells: pd.DataFrame, filled: np.ndarray, start: int) -> int:
     position = len(cells)
     has_marker = False
     while position > start:
-        text = _first_filled(cells.iloc[position - 1:position]).fillna("").iloc[0].strip()
-        marker = bool(FOOTER_MARKER.match(text))
+        marker = bool(FOOTER_MARKER.match(_first_text(cells, position - 1)))
         if filled[position - 1] > 1 and not marker:
             break
         has_marker |= marker
@@ -184,10 +183,21 @@ def _footer_start(cells: pd.DataFrame, filled: np.ndarray, start: int) -> int:
         short -= 1
     for blank in range(short, found):
         if filled[blank] == 0:
-            after = _first_filled(cells.iloc[blank + 1:]).fillna("").str.strip()
-            if after.str.match(FOOTER_MARKER).any():
+            if any(FOOTER_MARKER.match(_first_text(cells, row)) for row in range(blank + 1, len(cells))):
                 return blank
     return found
+
+
+def _first_text(cells: pd.DataFrame, row: int) -> str:
+    """A record's first non-blank cell, trimmed ('' if none): footers are scanned a record at a time."""
+    for value in cells.iloc[row].tolist():
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+        if not isinstance(value, str) and not pd.isna(value):   # a number or date from a workbook
+            text = str(value).strip()
+            if text:
+                return text
+    return ""
 
 
 def _generated_time(texts: list[str], day_first: bool) -> dt.datetime | None:
