@@ -84,7 +84,7 @@ def build_ledger_parts(rules: Rules, files: list[FileResult],
         parts[result.kind].append(memo.part(part_name(result), key,
                                             lambda: score_export(rules, result, targets_once())))
         orders[result.kind].append(order)
-    memo.keep({part_name(f) for f in files} | {"opportunities", "activities", "activity_view"})
+    memo.keep({part_name(f) for f in files} | {"opportunities", "activities", "activity_view", "boards"})
     opportunities = memo.part("opportunities", tuple(parts["opportunities"]) + tuple(orders["opportunities"]),
                               lambda: _visible(_mark_superseded(_concat(parts, "opportunities", orders))))
     activities = memo.part("activities", tuple(parts["activities"]) + tuple(orders["activities"]),

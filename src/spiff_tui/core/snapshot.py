@@ -61,15 +61,16 @@ def score(rules: Rules, files: list[FileResult], as_of: dt.date, memo: ScoringMe
     """Score the files. Pass the same memo on every rescore to reuse unchanged ledger parts."""
     opportunities, activities = build_ledger_parts(rules, files, memo)
     memo = memo or ScoringMemo()
-    reps = reps_view(rules, opportunities)
-    activity = memo.part("activity_view", (rules, activities, as_of),
-                         lambda: activity_view(rules, activities, as_of))
-    views = {
-        "reps": reps,
-        "activity": activity,
-        "teams": teams_view(rules, reps, activity),
-        "stages": stages_view(opportunities),
-    }
+
+    def boards() -> dict[str, pd.DataFrame]:
+        reps = reps_view(rules, opportunities)
+        activity = memo.part("activity_view", (rules, activities, as_of),
+                             lambda: activity_view(rules, activities, as_of))
+        return {"reps": reps, "activity": activity, "teams": teams_view(rules, reps, activity),
+                "stages": stages_view(opportunities)}
+
+    # A rescore that changed no file (the live board rescans every few seconds) reuses the boards.
+    views = dict(memo.part("boards", (rules, opportunities, activities, as_of), boards))
     return Snapshot(rules=rules, files=tuple(files), ledger_parts=(opportunities, activities), views=views,
                     as_of=as_of, scored_at=dt.datetime.now(), generation=next(_generations))
 
