@@ -60,8 +60,18 @@ def to_csv(frame: pd.DataFrame) -> str:
     texts = pd.DataFrame({c: _cell_texts(frame[c]) for c in frame.columns})
     for column in frame.columns:
         if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
-            texts[column] = texts[column].map(neutralise)
+            texts[column] = _neutralised(texts[column])
     return texts.to_csv(index=False, lineterminator="\n")
+
+
+def _neutralised(texts: pd.Series) -> pd.Series:
+    """`neutralise` over a column; only cells that start like a formula pay for the Python call."""
+    risky = texts.str.startswith(_FORMULA_START).to_numpy(dtype=bool)
+    if not risky.any():
+        return texts
+    result = texts.to_numpy(dtype=object).copy()
+    result[risky] = [neutralise(text) for text in result[risky]]
+    return pd.Series(result, index=texts.index, dtype=object)
 
 
 def to_json(frame: pd.DataFrame) -> str:
