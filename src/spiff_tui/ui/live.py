@@ -3,8 +3,10 @@ one rescore worker. Results come back as messages; nothing here touches a widget
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +56,11 @@ class LiveScoring:
         self.scored_stamps: frozenset | None = None
 
     def start_live(self) -> None:
+        # Thread workers run on the loop's default executor, which adds a thread whenever a rescore
+        # is queued before the last one's thread is idle again, up to six. Rescores run one at a time
+        # anyway: one thread, made once, keeps the thread count flat for weeks on the wall.
+        asyncio.get_running_loop().set_default_executor(
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="spiff-rescore"))
         self._start_watcher()
         self.set_interval(self._rescan_seconds, self._rescan)
         self.request_rescore()
