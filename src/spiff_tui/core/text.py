@@ -65,12 +65,6 @@ def match_keys(values: pd.Series) -> pd.Series:
     return pd.Series(coded.per_row(coded.keys()), index=values.index, dtype=object)
 
 
-def clean_display(values: pd.Series) -> pd.Series:
-    """`display_text` over a column, computed once per distinct value."""
-    coded = Coded(values)
-    return pd.Series(coded.per_row(coded.displays()), index=values.index, dtype=object)
-
-
 def labels(coded: Coded, per_value, missing: str = "") -> pd.Categorical:
     """Per-value texts spread to the rows as a categorical (rows with no value get `missing`)."""
     codes = np.where(coded.codes < 0, len(coded.values), coded.codes)
