@@ -26,10 +26,10 @@ def looks_binary(data: bytes) -> bool:
         return False
     controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 13, 0))
     nuls = sample.count(0)
-    return controls / len(sample) > 0.05 or (nuls / len(sample) > 0.3 and not _utf16_shape(sample))
+    return controls / len(sample) > 0.05 or (nuls / len(sample) > 0.3 and not utf16_shape(sample))
 
 
-def _utf16_shape(sample: bytes) -> str | None:
+def utf16_shape(sample: bytes) -> str | None:
     """Tell BOM-less UTF-16 by its zero high bytes on ASCII text."""
     even, odd = sample[0::2], sample[1::2]
     if len(sample) < 4:
@@ -47,7 +47,7 @@ def decode(data: bytes) -> Decoded:
         return _utf8(data[3:], "utf-8-sig")
     if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
         return _strip_nuls(data.decode("utf-16", errors="replace"), "utf-16")
-    shape = _utf16_shape(data[:8192])
+    shape = utf16_shape(data[:8192])
     if shape:
         return _strip_nuls(data.decode(shape, errors="replace"), shape)
     if looks_binary(data):

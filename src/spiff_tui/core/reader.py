@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from spiff_tui.core.csv_records import Records, read_records
-from spiff_tui.core.decode import NotText, _utf16_shape, decode, looks_binary
+from spiff_tui.core.decode import NotText, decode, looks_binary, utf16_shape
 from spiff_tui.core.fast_records import FAST_MIN_CHARS, read_records_fast
 from spiff_tui.core.layout import Layout, find_layout
 from spiff_tui.core.problems import INFO, WARNING, Problem
@@ -145,7 +145,7 @@ def _plain_utf8_start(data: bytes) -> int | None:
     UTF-16, binary or holds NUL bytes — those need the full decoding and its repairs."""
     if data.startswith(codecs.BOM_UTF8):
         start = len(codecs.BOM_UTF8)
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _utf16_shape(data[:8192]):
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or utf16_shape(data[:8192]):
         return None
     else:
         start = 0
