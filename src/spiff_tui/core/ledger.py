@@ -13,7 +13,13 @@ from spiff_tui.core.dedupe import first_positions
 from spiff_tui.core.labels import categorical_of_unique, concat_frames, overlay
 from spiff_tui.core.reader import FileResult
 from spiff_tui.core.rules import Rules
-from spiff_tui.core.scoring import LEDGER_COLUMNS, Export, activity_rows, empty_ledger, opportunity_rows
+from spiff_tui.core.scoring import (
+    LEDGER_COLUMNS,
+    Export,
+    activity_rows,
+    empty_ledger,
+    opportunity_rows,
+)
 
 
 class ScoringMemo:
