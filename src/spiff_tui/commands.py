@@ -38,13 +38,13 @@ def _load(args: argparse.Namespace) -> tuple[Path, Rules] | int:
 
 
 def _snapshot(args: argparse.Namespace):
-    from spiff_tui.core.snapshot import score_folder
+    from spiff_tui.core.snapshot import one_shot_workers, score_folder
 
     loaded = _load(args)
     if isinstance(loaded, int):
         return loaded
     data_dir, rules = loaded
-    return score_folder(data_dir, rules, args.as_of or dt.date.today())
+    return score_folder(data_dir, rules, args.as_of or dt.date.today(), workers=one_shot_workers())
 
 
 def _report_problems(snapshot) -> None:

@@ -11,6 +11,7 @@ import pandas as pd
 from spiff_tui.core.accounts import TargetAccounts, newest_accounts, target_accounts
 from spiff_tui.core.dedupe import first_positions
 from spiff_tui.core.labels import categorical_of_unique, concat_frames, overlay
+from spiff_tui.core.memory import release_freed_memory
 from spiff_tui.core.reader import FileResult
 from spiff_tui.core.rules import Rules
 from spiff_tui.core.scoring import (
@@ -39,6 +40,10 @@ class ScoringMemo:
         self._entries[name] = (key, result)
         return result
 
+    def parts(self, requests: list[tuple[str, tuple, object]]) -> list[pd.DataFrame]:
+        """part() for each (name, key, build), in order."""
+        return [self.part(name, key, build) for name, key, build in requests]
+
     def keep(self, names: set[str]) -> None:
         """Forget parts of files that are gone."""
         for name in set(self._entries) - names:
@@ -47,10 +52,25 @@ class ScoringMemo:
 
 class NoMemo(ScoringMemo):
     """For one-shot scoring (the CLI): builds every part and keeps none, so a file's scored rows are
-    freed once they are joined."""
+    freed once they are joined. With workers > 1 the files' parts are built on that many threads.
+    With drop_rows, the list of files given to build_ledger_parts is changed in place: once the
+    parts are built each file keeps only its row count, which frees the read rows before the join."""
+
+    def __init__(self, workers: int = 1, drop_rows: bool = False) -> None:
+        super().__init__()
+        self.workers = workers
+        self.drop_rows = drop_rows
 
     def part(self, name: str, key: tuple, build) -> pd.DataFrame:
         return build()
+
+    def parts(self, requests: list[tuple[str, tuple, object]]) -> list[pd.DataFrame]:
+        if self.workers <= 1 or len(requests) <= 1:
+            return super().parts(requests)
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="spiff-score") as pool:
+            return list(pool.map(lambda request: request[2](), requests))
 
 
 def part_name(result: FileResult) -> str:
@@ -82,14 +102,21 @@ def build_ledger_parts(rules: Rules, files: list[FileResult],
 
     parts: dict[str, list[pd.DataFrame]] = {"opportunities": [], "activities": []}
     orders: dict[str, list[int]] = {"opportunities": [], "activities": []}
-    for order, result in enumerate(files):
-        if result.kind not in parts or result.frame is None or result.frame.empty:
-            continue
-        # A file's place in name order only matters across files: it is not part of the key.
-        key = (rules, result.frame, result.name, result.export_time) + accounts_key
-        parts[result.kind].append(memo.part(part_name(result), key,
-                                            lambda: score_export(rules, result, targets_once())))
+    scored = [(order, result) for order, result in enumerate(files)
+              if result.kind in parts and result.frame is not None and not result.frame.empty]
+    if isinstance(memo, NoMemo):
+        targets_once()   # before any thread needs it
+    # A file's place in name order only matters across files: it is not part of the key.
+    built = memo.parts([(part_name(result), (rules, result.frame, result.name, result.export_time) + accounts_key,
+                         lambda result=result: score_export(rules, result, targets_once()))
+                        for _, result in scored])
+    for (order, result), part in zip(scored, built):
+        parts[result.kind].append(part)
         orders[result.kind].append(order)
+    del scored
+    if isinstance(memo, NoMemo) and memo.drop_rows:
+        files[:] = [f.rows_dropped() for f in files]
+        release_freed_memory()
     memo.keep({part_name(f) for f in files} | {"opportunities", "activities", "activity_view", "boards"})
     opportunities = memo.part("opportunities", tuple(parts["opportunities"]) + tuple(orders["opportunities"]),
                               lambda: _visible(_mark_superseded(_concat(parts, "opportunities", orders))))

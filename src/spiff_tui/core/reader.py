@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +53,11 @@ class FileResult:
     @property
     def export_time(self) -> dt.datetime | None:
         return self.generated or self.modified
+
+    def rows_dropped(self) -> FileResult:
+        """The same result without its rows' values (it still counts them), for when only the
+        report of how the file was read is still needed."""
+        return self if self.frame is None else replace(self, frame=self.frame.iloc[:, :0])
 
 
 def shown_name(name: str) -> str:
@@ -155,8 +160,6 @@ def _plain_utf8_start(data: bytes) -> int | None:
 
 
 def _with(result: FileResult, *problems: Problem, **changes) -> FileResult:
-    from dataclasses import replace
-
     return replace(result, problems=result.problems + tuple(problems), **changes)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pandas as pd
 
 from spiff_tui.core.folder import FolderReader
 from spiff_tui.core.labels import as_text
-from spiff_tui.core.ledger import ScoringMemo, build_ledger_parts, join_ledger
+from spiff_tui.core.ledger import NoMemo, ScoringMemo, build_ledger_parts, join_ledger
 from spiff_tui.core.problems import ERROR, Problem
 from spiff_tui.core.reader import FileResult
 from spiff_tui.core.rules import Rules
@@ -76,6 +77,19 @@ def score(rules: Rules, files: list[FileResult], as_of: dt.date, memo: ScoringMe
 
 
 def score_folder(folder: Path, rules: Rules, as_of: dt.date, reader: FolderReader | None = None,
-                 memo: ScoringMemo | None = None) -> Snapshot:
-    files = (reader or FolderReader()).read(folder, rules)
-    return score(rules, files, as_of, memo)
+                 memo: ScoringMemo | None = None, workers: int = 1) -> Snapshot:
+    """Read and score a folder. Without a reader and memo it is one-shot scoring (the CLI), which may
+    spread the files over `workers` threads."""
+    files = (reader or FolderReader(workers=workers)).read(folder, rules)
+    # The list is this function's own, so one-shot scoring may free the rows once they are scored.
+    return score(rules, files, as_of, memo or NoMemo(workers, drop_rows=reader is None))
+
+
+def one_shot_workers() -> int:
+    """Threads for one-shot scoring: two files at a time at most, since each one in flight holds
+    its text and parsed columns (a 500k-row export is ~150 MB while it is read)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:   # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(2, cores))

@@ -1,0 +1,48 @@
+"""One-shot scoring (check, export): files spread over threads and rows freed once scored must not
+change a single ledger row."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+
+from spiff_tui.core.folder import FolderReader
+from spiff_tui.core.rules import load_rules
+from spiff_tui.core.snapshot import score_folder
+
+SAMPLE = Path(__file__).parents[2] / "sample_data"
+AS_OF = dt.date(2026, 4, 20)
+
+
+def test_two_threads_give_the_same_ledger_as_one():
+    rules = load_rules(SAMPLE.parent / "rules.toml")
+    one = score_folder(SAMPLE, rules, AS_OF, workers=1)
+    two = score_folder(SAMPLE, rules, AS_OF, workers=2)
+    assert len(one.ledger) > 100
+    pd.testing.assert_frame_equal(one.view("ledger"), two.view("ledger"))
+    for view in ("reps", "activity", "teams", "stages"):
+        pd.testing.assert_frame_equal(one.view(view), two.view(view))
+    assert [str(p) for p in one.problems] == [str(p) for p in two.problems]
+
+
+def test_one_shot_keeps_each_files_row_count_but_not_its_rows():
+    rules = load_rules(SAMPLE.parent / "rules.toml")
+    kept = FolderReader().read(SAMPLE, rules)
+    snapshot = score_folder(SAMPLE, rules, AS_OF, workers=2)
+    scored = {f.name: f for f in snapshot.files}
+    for result in kept:
+        assert scored[result.name].rows_used == result.rows_used
+        if result.frame is not None:
+            assert scored[result.name].frame.shape[1] == 0
+    assert sum(f.rows_used for f in kept) > 100
+
+
+def test_a_callers_reader_keeps_its_rows():
+    """The live board passes its own reader: the files it caches must keep their rows."""
+    rules = load_rules(SAMPLE.parent / "rules.toml")
+    reader = FolderReader()
+    snapshot = score_folder(SAMPLE, rules, AS_OF, reader)
+    assert all(f.frame is None or f.frame.shape[1] > 0 for f in snapshot.files)
+    assert all(f.frame is None or f.frame.shape[1] > 0 for f in reader.read(SAMPLE, rules))
