@@ -25,22 +25,27 @@ def _competition_rank(points: pd.Series) -> pd.Series:
 
 
 def reps_view(rules: Rules, ledger: pd.DataFrame) -> pd.DataFrame:
-    counted = ledger[ledger["counted"] & ledger["kind"].isin(["new_business", "upsell"])]
-    points = counted.pivot_table(index="rep", columns="kind", values="points", aggfunc="sum",
-                                 fill_value=0.0, observed=True)
-    opportunities = counted.groupby("rep", observed=True)["kind"].size()
-    closed_won = (counted[counted["stage_or_type"].astype(str).str.casefold() == "closed won"]
-                  .groupby("rep", observed=True).size())
-    board = (roster_frame(rules)
-             .assign(new_business_points=lambda d: d["rep"].map(points.get("new_business", {})).fillna(0.0),
-                     upsell_points=lambda d: d["rep"].map(points.get("upsell", {})).fillna(0.0))
-             .assign(total_points=lambda d: d["new_business_points"] + d["upsell_points"],
-                     opportunities=lambda d: d["rep"].map(opportunities).fillna(0).astype(int),
-                     closed_won=lambda d: d["rep"].map(closed_won).fillna(0).astype(int)))
+    counted = _counted(ledger, ledger["kind"].isin(["new_business", "upsell"]), ["rep", "kind", "points", "stage_or_type"])
+    points = counted.groupby(["rep", "kind"], observed=True)["points"].sum()
+    opportunities = counted.groupby("rep", observed=True).size()
+    is_closed_won = counted["stage_or_type"].astype(str).str.casefold() == "closed won"
+    closed_won = counted[is_closed_won].groupby("rep", observed=True).size()
+    board = roster_frame(rules)
+    for kind in ("new_business", "upsell"):
+        of_kind = points[points.index.get_level_values("kind") == kind].droplevel("kind")
+        board[f"{kind}_points"] = board["rep"].map(of_kind).fillna(0.0).astype(float)
+    board = board.assign(total_points=lambda d: d["new_business_points"] + d["upsell_points"],
+                         opportunities=lambda d: d["rep"].map(opportunities).fillna(0).astype(int),
+                         closed_won=lambda d: d["rep"].map(closed_won).fillna(0).astype(int))
     board["rank"] = _competition_rank(board["total_points"])
     columns = ["rank", "rep", "team", "new_business_points", "upsell_points", "total_points",
                "opportunities", "closed_won"]
     return board.sort_values(["rank", "rep"], kind="stable")[columns].reset_index(drop=True)
+
+
+def _counted(ledger: pd.DataFrame, wanted: pd.Series, columns: list[str]) -> pd.DataFrame:
+    """The counted rows of the wanted kinds, only the given columns (a million-row ledger is not copied whole)."""
+    return ledger.loc[ledger["counted"].to_numpy(dtype=bool) & wanted.to_numpy(dtype=bool), columns]
 
 
 def business_days_left(rules: Rules, as_of: dt.date) -> int:
@@ -53,7 +58,7 @@ def business_days_left(rules: Rules, as_of: dt.date) -> int:
 
 def activity_view(rules: Rules, ledger: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     q = rules.qualification
-    counted = ledger[ledger["counted"] & (ledger["kind"] == "activity")]
+    counted = _counted(ledger, ledger["kind"] == "activity", ["rep", "is_call"])
     activities = counted.groupby("rep", observed=True).size()
     calls = counted.groupby("rep", observed=True)["is_call"].sum()
     days_left = business_days_left(rules, as_of)
@@ -73,19 +78,19 @@ def activity_view(rules: Rules, ledger: pd.DataFrame, as_of: dt.date) -> pd.Data
 
 
 def teams_view(rules: Rules, reps: pd.DataFrame, activity: pd.DataFrame) -> pd.DataFrame:
-    qualified = activity.set_index("rep")["qualified"]
-    by_rep = reps.set_index("rep")
+    # A handful of teams: plain dictionaries beat a pandas lookup per team by far.
+    points = {column: dict(zip(reps["rep"], reps[column]))
+              for column in ("new_business_points", "upsell_points", "total_points")}
+    qualified = dict(zip(activity["rep"], activity["qualified"]))
     rows = []
     for order, team in enumerate(rules.teams):
         members = [display_text(m) for m in team.members]
         rows.append({
             "team": display_text(team.name),
             "members": "; ".join(members),
-            "new_business_points": float(by_rep.loc[members, "new_business_points"].sum()),
-            "upsell_points": float(by_rep.loc[members, "upsell_points"].sum()),
-            "total_points": float(by_rep.loc[members, "total_points"].sum()),
-            "eligible": bool(qualified.loc[members].all()),
-            "qualified_members": int(qualified.loc[members].sum()),
+            **{column: float(sum(by_rep[m] for m in members)) for column, by_rep in points.items()},
+            "eligible": all(bool(qualified[m]) for m in members),
+            "qualified_members": sum(bool(qualified[m]) for m in members),
             "team_order": order,
         })
     board = pd.DataFrame(rows)
@@ -96,7 +101,7 @@ def teams_view(rules: Rules, reps: pd.DataFrame, activity: pd.DataFrame) -> pd.D
 
 
 def stages_view(ledger: pd.DataFrame) -> pd.DataFrame:
-    counted = ledger[ledger["counted"] & ledger["kind"].isin(["new_business", "upsell"])]
+    counted = _counted(ledger, ledger["kind"].isin(["new_business", "upsell"]), ["rep", "kind", "stage_or_type", "points"])
     return (as_text(counted.groupby(["rep", "kind", "stage_or_type"], as_index=False, observed=True)
                     .agg(opportunities=("points", "size"), points=("points", "sum")))
             .rename(columns={"stage_or_type": "stage"})
