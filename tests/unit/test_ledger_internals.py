@@ -76,3 +76,11 @@ def test_concat_keeps_categorical_columns_categorical_across_parts():
     assert isinstance(joined["rep"].dtype, pd.CategoricalDtype)
     assert joined["rep"].tolist() == ["Ann", "Bob", "Cy"] and joined["n"].tolist() == [1, 2, 3]
     assert list(joined.columns) == ["rep", "n"]
+
+
+def test_concat_merges_shared_categories_and_keeps_missing_rows_missing():
+    first = pd.DataFrame({"rep": pd.Categorical(["Ann", None, "Bob", "Ann"])})
+    second = pd.DataFrame({"rep": pd.Categorical(["Bob", None, "Cy"], categories=["Cy", "Bob"])})
+    joined = concat_frames([first, second])["rep"]
+    assert sorted(joined.cat.categories) == ["Ann", "Bob", "Cy"]
+    assert joined.astype(object).where(joined.notna(), None).tolist() == ["Ann", None, "Bob", "Ann", "Bob", None, "Cy"]
