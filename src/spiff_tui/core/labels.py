@@ -114,3 +114,12 @@ def as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Categorical columns as plain text columns, for output and display code."""
     texts = {c: frame[c].astype(object) for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)}
     return frame.assign(**texts) if texts else frame
+
+
+def as_arrow_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Categorical columns as Arrow-backed text ("str"): each row's text taken from its categories
+    by Arrow, with no Python string per row; for frames that go on to Arrow-based display."""
+    texts = {c: pd.array(frame[c].cat.categories.to_numpy(dtype=object), dtype="str")
+             .take(frame[c].cat.codes.to_numpy(dtype=np.intp), allow_fill=True)
+             for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)}
+    return frame.assign(**{c: pd.Series(v, index=frame.index) for c, v in texts.items()}) if texts else frame

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from spiff_tui.core.folder import FolderReader
-from spiff_tui.core.labels import as_text
+from spiff_tui.core.labels import as_arrow_text
 from spiff_tui.core.ledger import NoMemo, ScoringMemo, build_ledger_parts, join_ledger
 from spiff_tui.core.problems import ERROR, Problem
 from spiff_tui.core.reader import FileResult
@@ -50,7 +50,7 @@ class Snapshot:
         """The ledger view of one rep's rows: filtered before it is joined and formatted."""
         # Plain text before joining: the parts' categories (every reason of a million rows) are far
         # more than one rep's rows use, and merging them would cost more than the rows themselves.
-        return ledger_view(join_ledger(tuple(as_text(part[part["rep"] == rep]) for part in self.ledger_parts)))
+        return ledger_view(join_ledger(tuple(as_arrow_text(part[part["rep"] == rep]) for part in self.ledger_parts)))
 
     def view(self, name: str) -> pd.DataFrame:
         if name == "ledger" and name not in self.views:

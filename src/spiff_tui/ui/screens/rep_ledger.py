@@ -1,7 +1,7 @@
 """Drilldown: every ledger row crediting one rep, counted or not and why, in a virtual table.
 
-textual-fastdatatable renders only the visible rows from an Arrow table, so 100,000 rows open fast.
-Its backend cannot change in place, so a filter or sort mounts a fresh table over the new rows.
+The table draws only the lines on screen, so 100,000 rows open fast; a filter or sort mounts a
+fresh table over the new rows.
 """
 
 from __future__ import annotations
@@ -9,19 +9,18 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, ClassVar
 
-import pyarrow as pa
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
-from textual_fastdatatable import ArrowBackend, DataTable
 
 from spiff_tui.core.names import display_text
 from spiff_tui.ui import format as fmt
 from spiff_tui.ui.ledger_rows import LEDGER_COLUMNS, display_columns, haystack, rep_ledger, shown
 from spiff_tui.ui.widgets.filter_bar import FilterBar
+from spiff_tui.ui.widgets.ledger_table import LedgerTable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,7 +49,7 @@ class RepLedgerScreen(Screen[None]):
         self.rows: pd.DataFrame | None = None
         self._filter_timer = None
         self._tables = 0
-        self._table: DataTable | None = None
+        self._table: LedgerTable | None = None
         self._swap = asyncio.Lock()
         self._haystack: pd.Series | None = None
 
@@ -64,7 +63,7 @@ class RepLedgerScreen(Screen[None]):
         await self.update_snapshot(self.snapshot)
 
     @property
-    def table(self) -> DataTable | None:
+    def table(self) -> LedgerTable | None:
         return self._table
 
     async def update_snapshot(self, snapshot: Snapshot) -> None:
@@ -85,13 +84,12 @@ class RepLedgerScreen(Screen[None]):
         rows = shown(self.frame, self.filter_text, self.sort_index, self._haystack)
         old = self._table
         cursor = old.cursor_row if old is not None else 0
-        labels = [label + (_arrow(descending) if i == self.sort_index else "")
-                  for i, (label, _, _, descending) in enumerate(LEDGER_COLUMNS)]
-        arrow = pa.Table.from_pandas(display_columns(rows), preserve_index=False)
+        shown_columns = display_columns(rows)
+        labels = {display: label + (_arrow(descending) if i == self.sort_index else "")
+                  for i, (label, display, _, descending) in enumerate(LEDGER_COLUMNS)}
         self._tables += 1
-        table = DataTable(backend=ArrowBackend(arrow), column_labels=labels, cursor_type="row",
-                          render_markup=False, show_row_labels=False, zebra_stripes=True,
-                          max_column_content_width=60, id=f"ledger-table-{self._tables}")
+        table = LedgerTable({labels[display]: shown_columns[display] for display in labels},
+                            right_aligned=frozenset({labels["show_points"]}), id=f"ledger-table-{self._tables}")
         # Mount the new table before removing the old one, so there is always one to read.
         await self.query_one("#ledger-body", Vertical).mount(table)
         if old is not None:
