@@ -73,6 +73,10 @@ class NoMemo(ScoringMemo):
             return list(pool.map(lambda request: request[2](), requests))
 
 
+# What snapshot.score memoises besides the files' parts.
+BOARD_PARTS = {"opportunities", "activities", "reps_view", "stages_view", "activity_view", "boards"}
+
+
 def part_name(result: FileResult) -> str:
     return f"{result.kind}:{result.name}"
 
@@ -90,8 +94,9 @@ def build_ledger_parts(rules: Rules, files: list[FileResult],
     newest snapshot wins, an activity id counts once — run over the whole part every time.
     """
     memo = memo or NoMemo()
-    accounts = [(order, f) for order, f in enumerate(files) if f.kind == "accounts" and f.frame is not None]
-    accounts_key = tuple(x for order, f in accounts for x in (f.frame, order, f.name, f.export_time))
+    # The accounts exports in name order; only their order among themselves matters.
+    accounts_key = tuple(x for f in files if f.kind == "accounts" and f.frame is not None
+                         for x in (f.frame, f.name, f.export_time))
     targets = None
 
     def targets_once() -> TargetAccounts:
@@ -101,27 +106,27 @@ def build_ledger_parts(rules: Rules, files: list[FileResult],
         return targets
 
     parts: dict[str, list[pd.DataFrame]] = {"opportunities": [], "activities": []}
-    orders: dict[str, list[int]] = {"opportunities": [], "activities": []}
-    scored = [(order, result) for order, result in enumerate(files)
+    scored = [result for result in files
               if result.kind in parts and result.frame is not None and not result.frame.empty]
     if isinstance(memo, NoMemo):
         targets_once()   # before any thread needs it
     # A file's place in name order only matters across files: it is not part of the key.
     built = memo.parts([(part_name(result), (rules, result.frame, result.name, result.export_time) + accounts_key,
                          lambda result=result: score_export(rules, result, targets_once()))
-                        for _, result in scored])
-    for (order, result), part in zip(scored, built):
+                        for result in scored])
+    for result, part in zip(scored, built):
         parts[result.kind].append(part)
-        orders[result.kind].append(order)
     del scored
     if isinstance(memo, NoMemo) and memo.drop_rows:
         files[:] = [f.rows_dropped() for f in files]
         release_freed_memory()
-    memo.keep({part_name(f) for f in files} | {"opportunities", "activities", "activity_view", "boards"})
-    opportunities = memo.part("opportunities", tuple(parts["opportunities"]) + tuple(orders["opportunities"]),
-                              lambda: _visible(_mark_superseded(_concat(parts, "opportunities", orders))))
-    activities = memo.part("activities", tuple(parts["activities"]) + tuple(orders["activities"]),
-                           lambda: _visible(_mark_duplicates(_concat(parts, "activities", orders))))
+    memo.keep({part_name(f) for f in files} | BOARD_PARTS)
+    # Parts are in file (name) order, and only their order relative to each other matters, so a
+    # new activities export leaves the joined opportunities as they were, and the other way round.
+    opportunities = memo.part("opportunities", tuple(parts["opportunities"]),
+                              lambda: _visible(_mark_superseded(_concat(parts, "opportunities"))))
+    activities = memo.part("activities", tuple(parts["activities"]),
+                           lambda: _visible(_mark_duplicates(_concat(parts, "activities"))))
     return opportunities, activities
 
 
@@ -152,12 +157,12 @@ def _stamped(result: FileResult, order: int) -> pd.DataFrame:
     return result.frame.assign(file=result.name, file_order=order, export_time=_stamp(result))
 
 
-def _concat(parts: dict[str, list[pd.DataFrame]], kind: str, orders: dict[str, list[int]]) -> pd.DataFrame:
+def _concat(parts: dict[str, list[pd.DataFrame]], kind: str) -> pd.DataFrame:
     """The kind's per-file parts joined; the list is emptied, so unless a memo keeps them they are freed."""
     if not parts[kind]:
         return empty_ledger()
     joined = concat_frames(parts[kind])
-    joined["_file_order"] = np.repeat(np.asarray(orders[kind], dtype=np.int32), [len(p) for p in parts[kind]])
+    joined["_file_order"] = np.repeat(np.arange(len(parts[kind]), dtype=np.int32), [len(p) for p in parts[kind]])
     parts[kind] = []
     return joined
 

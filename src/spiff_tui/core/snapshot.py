@@ -64,11 +64,13 @@ def score(rules: Rules, files: list[FileResult], as_of: dt.date, memo: ScoringMe
     memo = memo or ScoringMemo()
 
     def boards() -> dict[str, pd.DataFrame]:
-        reps = reps_view(rules, opportunities)
+        # Each board is kept while its own part is unchanged: a new activities export leaves the
+        # reps and stages boards as they were.
+        reps = memo.part("reps_view", (rules, opportunities), lambda: reps_view(rules, opportunities))
         activity = memo.part("activity_view", (rules, activities, as_of),
                              lambda: activity_view(rules, activities, as_of))
-        return {"reps": reps, "activity": activity, "teams": teams_view(rules, reps, activity),
-                "stages": stages_view(opportunities)}
+        stages = memo.part("stages_view", (opportunities,), lambda: stages_view(opportunities))
+        return {"reps": reps, "activity": activity, "teams": teams_view(rules, reps, activity), "stages": stages}
 
     # A rescore that changed no file (the live board rescans every few seconds) reuses the boards.
     views = dict(memo.part("boards", (rules, opportunities, activities, as_of), boards))
