@@ -117,3 +117,11 @@ def ledger_row(snapshot: Snapshot, record_id: str) -> dict:
     rows = ledger[ledger["record_id"] == record_id].to_dict("records")
     assert len(rows) == 1, rows
     return rows[0]
+
+
+def view_texts(snapshot: Snapshot, view: str):
+    """A view with categorical columns as plain text: two scorings of the same rows may list
+    different unused categories, which is no difference in the view."""
+    from spiff_tui.core.labels import as_text
+
+    return as_text(snapshot.view(view))

@@ -15,6 +15,7 @@ from contest import (
     make_contest,
     opp,
     salesforce_footer,
+    view_texts,
     write,
 )
 
@@ -36,7 +37,7 @@ def both_paths(monkeypatch, folder: Path, rules_path: Path, as_of: dt.date):
 
 def assert_same(slow, fast) -> None:
     for view in ("reps", "activity", "teams", "stages", "ledger"):
-        pd.testing.assert_frame_equal(slow.view(view), fast.view(view), check_dtype=False)
+        pd.testing.assert_frame_equal(view_texts(slow, view), view_texts(fast, view), check_dtype=False)
     assert [str(p) for p in slow.problems] == [str(p) for p in fast.problems]
 
 

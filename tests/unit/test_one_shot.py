@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from contest import view_texts
+
 from spiff_tui.core.folder import FolderReader
 from spiff_tui.core.rules import load_rules
 from spiff_tui.core.snapshot import score_folder
@@ -21,7 +23,7 @@ def test_two_threads_give_the_same_ledger_as_one():
     one = score_folder(SAMPLE, rules, AS_OF, workers=1)
     two = score_folder(SAMPLE, rules, AS_OF, workers=2)
     assert len(one.ledger) > 100
-    pd.testing.assert_frame_equal(one.view("ledger"), two.view("ledger"))
+    pd.testing.assert_frame_equal(view_texts(one, "ledger"), view_texts(two, "ledger"))
     for view in ("reps", "activity", "teams", "stages"):
         pd.testing.assert_frame_equal(one.view(view), two.view(view))
     assert [str(p) for p in one.problems] == [str(p) for p in two.problems]

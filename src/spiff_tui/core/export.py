@@ -10,6 +10,11 @@ import zipfile
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from spiff_tui.core.csv_writer import csv_bytes
+from spiff_tui.core.labels import as_text
 
 FORMATS = ("csv", "json", "md", "xlsx")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -32,7 +37,7 @@ def _cell_texts(column: pd.Series) -> pd.Series:
         values = column.to_numpy(dtype="float64", na_value=np.nan)
         out = np.full(len(values), "", dtype=object)
         finite = np.isfinite(values)
-        whole = finite & (np.floor(np.where(finite, values, 0)) == values)
+        whole = _whole(values, finite)
         out[whole] = values[whole].astype(np.int64).astype(str)
         fraction = finite & ~whole
         out[fraction] = [repr(round(float(v), 6)) for v in values[fraction]]
@@ -56,22 +61,53 @@ def _json_value(value: object) -> object:
     return str(value)
 
 
-def to_csv(frame: pd.DataFrame) -> str:
-    texts = pd.DataFrame({c: _cell_texts(frame[c]) for c in frame.columns})
-    for column in frame.columns:
-        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
-            texts[column] = _neutralised(texts[column])
-    return texts.to_csv(index=False, lineterminator="\n")
+def to_csv(frame: pd.DataFrame) -> bytes:
+    """The frame as UTF-8 CSV: the cell texts of _cell_texts, formula-like text neutralised."""
+    return csv_bytes([str(c) for c in frame.columns],
+                     [_csv_cells(frame[c], neutralised=frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c]))
+                      for c in frame.columns])
 
 
-def _neutralised(texts: pd.Series) -> pd.Series:
-    """`neutralise` over a column; only cells that start like a formula pay for the Python call."""
-    risky = texts.str.startswith(_FORMULA_START).to_numpy(dtype=bool)
-    if not risky.any():
+def _csv_cells(column: pd.Series, neutralised: bool) -> pa.Array:
+    """_cell_texts as an Arrow column, made by Arrow where a million rows would make a million
+    Python strings; formula-like text neutralised when asked. A categorical column gives a
+    dictionary array: its distinct texts are formatted once."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        texts = _csv_cells(pd.Series(list(column.cat.categories) + [np.nan], dtype=object), neutralised)
+        codes = column.cat.codes.to_numpy()
+        return pa.DictionaryArray.from_arrays(pa.array(np.where(codes < 0, len(texts) - 1, codes), pa.int32()), texts)
+    if column.dtype == bool:
+        return pc.if_else(pa.array(column.to_numpy()), "true", "false")
+    if pd.api.types.is_float_dtype(column):
+        return _float_cells(column.to_numpy(dtype="float64", na_value=np.nan))
+    if column.dtype == np.int64:
+        return pc.cast(pa.array(column.to_numpy()), pa.string())
+    texts = pa.array(_cell_texts(column), pa.string())
+    texts = pc.fill_null(texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts, "")
+    if not neutralised:
         return texts
-    result = texts.to_numpy(dtype=object).copy()
-    result[risky] = [neutralise(text) for text in result[risky]]
-    return pd.Series(result, index=texts.index, dtype=object)
+    risky = pc.match_substring_regex(texts, "^[=+@\\t\\r-]")
+    if not pc.any(risky).as_py():
+        return texts
+    rows = np.flatnonzero(risky.to_numpy(zero_copy_only=False))
+    return pc.replace_with_mask(texts, risky, pa.array([neutralise(texts[int(i)].as_py()) for i in rows], pa.string()))
+
+
+def _whole(values: np.ndarray, finite: np.ndarray) -> np.ndarray:
+    """Finite whole numbers that an int64 holds exactly; larger ones are written like fractions."""
+    return finite & (np.floor(np.where(finite, values, 0)) == values) & (np.abs(np.where(finite, values, 0)) < 1e15)
+
+
+def _float_cells(values: np.ndarray) -> pa.Array:
+    """Whole numbers without '.0', others to 6 places, NaN and infinities blank (as _cell_texts)."""
+    finite = np.isfinite(values)
+    whole = _whole(values, finite)
+    texts = pc.if_else(pa.array(whole), pc.cast(pa.array(np.where(whole, values, 0).astype(np.int64)), pa.string()), "")
+    fraction = finite & ~whole
+    if not fraction.any():
+        return texts
+    return pc.replace_with_mask(texts, pa.array(fraction),
+                                pa.array([repr(round(float(v), 6)) for v in values[fraction]], pa.string()))
 
 
 def to_json(frame: pd.DataFrame) -> str:
@@ -143,7 +179,8 @@ def _fixed_zip_times(data: bytes) -> bytes:
 
 def render(frame: pd.DataFrame, fmt: str, view: str) -> bytes:
     if fmt == "csv":
-        return to_csv(frame).encode("utf-8")
+        return to_csv(frame)
+    frame = as_text(frame)   # the other formats go cell by cell
     if fmt == "json":
         return to_json(frame).encode("utf-8")
     if fmt == "md":

@@ -50,7 +50,8 @@ class Snapshot:
         """The ledger view of one rep's rows: filtered before it is joined and formatted."""
         # Plain text before joining: the parts' categories (every reason of a million rows) are far
         # more than one rep's rows use, and merging them would cost more than the rows themselves.
-        return ledger_view(join_ledger(tuple(as_arrow_text(part[part["rep"] == rep]) for part in self.ledger_parts)))
+        rows = join_ledger(tuple(as_arrow_text(part[part["rep"] == rep]) for part in self.ledger_parts))
+        return as_arrow_text(ledger_view(rows))
 
     def view(self, name: str) -> pd.DataFrame:
         if name == "ledger" and name not in self.views:

@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from spiff_tui.core.labels import as_text
+from spiff_tui.core.labels import as_text, categorical
 from spiff_tui.core.names import display_text
 from spiff_tui.core.rules import Rules
 
@@ -110,4 +110,14 @@ def stages_view(ledger: pd.DataFrame) -> pd.DataFrame:
 
 
 def ledger_view(ledger: pd.DataFrame) -> pd.DataFrame:
-    return as_text(ledger).assign(date=ledger["date"].dt.strftime("%Y-%m-%d").fillna(""))
+    """Every ledger row, dates as text. Text columns stay as the ledger holds them (categoricals for a
+    folder's ledger): a million rows then make no Python string each, and an export formats each
+    distinct text once."""
+    return ledger.assign(date=_day_texts(ledger["date"]))
+
+
+def _day_texts(days: pd.Series) -> pd.Categorical:
+    """'YYYY-MM-DD' per row, formatted once per distinct day ('' for none)."""
+    codes, distinct = pd.factorize(pd.to_datetime(days))
+    return categorical(np.where(codes < 0, len(distinct), codes),
+                       [day.strftime("%Y-%m-%d") for day in distinct] + [""])
