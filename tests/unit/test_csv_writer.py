@@ -50,3 +50,15 @@ def test_a_ledger_like_frame_keeps_its_cell_rules():
         'Ann,"a,b",2,2,true\n'
         ',"say ""hi""",0.125,3,false\n'
         "'=cmd|' /C calc'!A0,-5,,4,true\n")
+
+
+def test_rows_split_across_chunks_give_the_same_bytes(monkeypatch):
+    from spiff_tui.core import csv_writer
+
+    rows = [[f"r{i}", "a,b" if i % 3 else "", 'say "x"' if i % 2 else "p"] for i in range(11)]
+    names = ["id", "note", "quote"]
+    columns = [pa.array([row[0] for row in rows]),
+               pa.array([row[1] for row in rows]).dictionary_encode(),
+               pa.array([row[2] for row in rows])]
+    monkeypatch.setattr(csv_writer, "ROWS_PER_CHUNK", 4)
+    assert csv_bytes(names, columns) == reference(names, rows)

@@ -18,28 +18,37 @@ import pyarrow.compute as pc
 _NEEDS_QUOTES = r'[,"\n]'
 
 
+ROWS_PER_CHUNK = 200_000
+
+
 def csv_bytes(names: list[str], cells: list[pa.Array]) -> bytes:
     """The header and rows; `cells` holds each column's texts (no nulls), as plain arrays or as
-    dictionary arrays, whose distinct texts are quoted once."""
+    dictionary arrays, whose distinct texts are quoted once. Rows are assembled a chunk at a time,
+    so the working copies stay small beside the file's own bytes."""
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow(names)
-    if not cells or len(cells[0]) == 0:
-        return header.getvalue().encode("utf-8")
-    # 64-bit offsets: a big ledger can pass 2 GiB of text once it is joined.
-    quoted = [_quoted(pc.cast(column, pa.large_string())) if not isinstance(column, pa.DictionaryArray)
-              else pc.take(_quoted(pc.cast(column.dictionary, pa.large_string())), column.indices)
-              for column in cells]
+    chunks = [header.getvalue().encode("utf-8")]
+    dictionaries = {i: _quoted(pc.cast(c.dictionary, pa.large_string()))
+                    for i, c in enumerate(cells) if isinstance(c, pa.DictionaryArray)}
+    count = len(cells[0]) if cells else 0
+    for start in range(0, count, ROWS_PER_CHUNK):
+        part = [c.slice(start, ROWS_PER_CHUNK) for c in cells]
+        quoted = [pc.take(dictionaries[i], c.indices) if i in dictionaries else _quoted(pc.cast(c, pa.large_string()))
+                  for i, c in enumerate(part)]
+        chunks.append(_rows(quoted))
+    return b"".join(chunks)
+
+
+def _rows(quoted: list[pa.Array]) -> memoryview:
+    """The rows' bytes: cells joined by commas, each row ending in a line feed."""
     if len(quoted) == 1:
         # The csv module writes a lone empty cell as "" so that the row is not a blank line.
-        quoted[0] = pc.if_else(pc.equal(quoted[0], ""), '""', quoted[0])
+        quoted = [pc.if_else(pc.equal(quoted[0], ""), _large('""'), quoted[0])]
     quoted[-1] = pc.binary_join_element_wise(quoted[-1], _large(""), _large("\n"))
     lines = pc.binary_join_element_wise(*quoted, _large(",")) if len(quoted) > 1 else quoted[0]
-    del quoted
-    if isinstance(lines, pa.ChunkedArray):
-        lines = lines.combine_chunks()
     offsets, data = lines.buffers()[1], lines.buffers()[2]
     first, last = _offset(offsets, lines.offset), _offset(offsets, lines.offset + len(lines))
-    return b"".join([header.getvalue().encode("utf-8"), memoryview(data)[first:last]])
+    return memoryview(data)[first:last]
 
 
 def _large(text: str) -> pa.Scalar:
