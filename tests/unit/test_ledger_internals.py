@@ -84,3 +84,18 @@ def test_concat_merges_shared_categories_and_keeps_missing_rows_missing():
     joined = concat_frames([first, second])["rep"]
     assert sorted(joined.cat.categories) == ["Ann", "Bob", "Cy"]
     assert joined.astype(object).where(joined.notna(), None).tolist() == ["Ann", None, "Bob", "Ann", "Bob", None, "Cy"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("aZ0 -~\x00\x1b\x7f\x85\u200b\u202eé数")), max_size=6),
+                max_size=20),
+       st.integers(0, 3))
+def test_safe_text_changes_exactly_the_texts_with_unsafe_characters(values, skip):
+    import re
+
+    from spiff_tui.core.names import display_text
+    from spiff_tui.core.text import TEXT, _UNSAFE, safe_text
+
+    column = pd.Series(values, dtype=TEXT).iloc[skip:]   # a slice: its Arrow buffer starts earlier
+    expected = [display_text(v) if re.search(_UNSAFE, v) else v for v in values[skip:]]
+    assert safe_text(column).tolist() == expected

@@ -103,12 +103,34 @@ def safe_text(values: pd.Series) -> pd.Series:
     """Mostly unique texts (ids) made safe to print: only the rows holding a control character pay."""
     text = values.astype(TEXT)
     text = text.fillna("") if text.hasnans else text
+    if _plain_ascii(text):
+        return text
     unsafe = text.str.contains(_UNSAFE, regex=True).fillna(False).to_numpy(dtype=bool)
     if not unsafe.any():
         return text   # Arrow strings: no Python object per row
     result = text.to_numpy(dtype=object)
     result[unsafe] = [display_text(v) for v in result[unsafe]]
     return pd.Series(result, index=values.index, dtype=TEXT)
+
+
+def _plain_ascii(text: pd.Series) -> bool:
+    """Whether every byte of the column's texts is printable ASCII, read straight from Arrow's
+    buffers: a million ids are checked in milliseconds, where a regex takes a tenth of a second."""
+    import pyarrow as pa
+
+    array = pa.array(text.array)
+    for chunk in array.chunks if isinstance(array, pa.ChunkedArray) else [array]:
+        offset_type = {pa.string(): np.int32, pa.large_string(): np.int64}.get(chunk.type)
+        if offset_type is None:
+            return False
+        if len(chunk) == 0 or chunk.buffers()[2] is None:
+            continue
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=offset_type)
+        used = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[
+            offsets[chunk.offset]:offsets[chunk.offset + len(chunk)]]
+        if ((used < 0x20) | (used > 0x7E)).any():
+            return False
+    return True
 
 
 class KeyCodes:
