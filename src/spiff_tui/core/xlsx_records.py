@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import threading
 import warnings
 import zipfile
 from pathlib import Path
@@ -114,6 +115,9 @@ def _fill_vertical_merges(by_row: dict[int, list[str]], ranges: list[tuple[int, 
                 row[column] = value
 
 
+_OPENING = threading.Lock()
+
+
 def read_sheets(path: Path, data: bytes | None = None) -> list[tuple[str, Records]]:
     """Every worksheet of the workbook as records, line = the Excel row number.
 
@@ -125,7 +129,9 @@ def read_sheets(path: Path, data: bytes | None = None) -> list[tuple[str, Record
     archive = io.BytesIO(path.read_bytes() if data is None else data)
     check_archive(archive)
     try:
-        with warnings.catch_warnings():
+        # catch_warnings swaps process-wide state: two threads opening workbooks at once could
+        # leave warnings switched off for good, so one opens at a time.
+        with _OPENING, warnings.catch_warnings():
             warnings.simplefilter("ignore")
             workbook = openpyxl.load_workbook(archive, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for damaged parts
