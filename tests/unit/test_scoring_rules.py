@@ -7,6 +7,7 @@ import os
 import pandas as pd
 from contest import (
     ACCOUNTS,
+    ACCOUNTS_HEADER,
     ACTS_HEADER,
     OPPS_HEADER,
     act,
@@ -293,6 +294,15 @@ def test_memoised_rescore_reuses_unchanged_parts_and_equals_a_cold_score(tmp_pat
     repeated = third.ledger[third.ledger["file"] == "activities.csv"].set_index("record_id")
     assert repeated.loc["a", "reason"] == "same Activity ID as 0_activities.csv:2"
     assert row_of(second, "reps", "rep", "Ben Ortiz")["total_points"] == 2
+    # Acme stops being Ava's target account: every part that used the targets is scored again.
+    accounts = [["A1", "Acme", "Ava Patel", "no"]] + ACCOUNTS[1:]
+    write(folder, "accounts.csv", csv_text(ACCOUNTS_HEADER, accounts))
+    os.utime(folder / "accounts.csv", (2_100_000_000, 2_100_000_000))
+    fourth = score_folder(folder, rules, dt.date(2026, 4, 15), reader, memo)
+    cold = score_dir(folder)
+    for view in ("reps", "activity", "teams", "ledger"):
+        pd.testing.assert_frame_equal(view_texts(fourth, view), view_texts(cold, view))
+    assert row_of(fourth, "reps", "rep", "Ava Patel")["total_points"] == 0   # her only deal is on Acme
 
 
 def test_an_export_with_only_one_credited_column_is_still_opportunities(tmp_path):

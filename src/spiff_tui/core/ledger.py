@@ -4,6 +4,8 @@ files — per opportunity id the newest export wins; an activity counts once."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -22,17 +24,20 @@ from spiff_tui.core.scoring import (
     opportunity_rows,
 )
 
+Kept = TypeVar("Kept")
+
 
 class ScoringMemo:
-    """The last ledger part of each kind, reused while its inputs are the very same file results.
+    """The last result of each step (a file's ledger part, a joined kind, the target accounts, a
+    board), reused while its inputs are the very same objects.
 
     A rescore after one new opportunities export then leaves a million activities alone.
     """
 
     def __init__(self) -> None:
-        self._entries: dict[str, tuple[tuple, pd.DataFrame]] = {}
+        self._entries: dict[str, tuple[tuple, object]] = {}
 
-    def part(self, name: str, key: tuple, build) -> pd.DataFrame:
+    def part(self, name: str, key: tuple, build: Callable[[], Kept]) -> Kept:
         entry = self._entries.get(name)
         if entry is not None and _same_key(entry[0], key):
             return entry[1]
@@ -61,7 +66,7 @@ class NoMemo(ScoringMemo):
         self.workers = workers
         self.drop_rows = drop_rows
 
-    def part(self, name: str, key: tuple, build) -> pd.DataFrame:
+    def part(self, name: str, key: tuple, build: Callable[[], Kept]) -> Kept:
         return build()
 
     def parts(self, requests: list[tuple[str, tuple, object]]) -> list[pd.DataFrame]:
@@ -73,8 +78,8 @@ class NoMemo(ScoringMemo):
             return list(pool.map(lambda request: request[2](), requests))
 
 
-# What snapshot.score memoises besides the files' parts.
-BOARD_PARTS = {"opportunities", "activities", "reps_view", "stages_view", "activity_view", "boards"}
+# What build_ledger_parts and snapshot.score memoise besides the files' parts.
+BOARD_PARTS = {"targets", "opportunities", "activities", "reps_view", "stages_view", "activity_view", "boards"}
 
 
 def part_name(result: FileResult) -> str:
@@ -101,8 +106,8 @@ def build_ledger_parts(rules: Rules, files: list[FileResult],
 
     def targets_once() -> TargetAccounts:
         nonlocal targets
-        if targets is None:
-            targets = targets_of(files)
+        if targets is None:   # kept by the memo while the accounts exports are unchanged
+            targets = memo.part("targets", accounts_key, lambda: targets_of(files))
         return targets
 
     parts: dict[str, list[pd.DataFrame]] = {"opportunities": [], "activities": []}
