@@ -64,8 +64,12 @@ def _json_value(value: object) -> object:
 def to_csv(frame: pd.DataFrame) -> bytes:
     """The frame as UTF-8 CSV: the cell texts of _cell_texts, formula-like text neutralised."""
     return csv_bytes([str(c) for c in frame.columns],
-                     [_csv_cells(frame[c], neutralised=frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c]))
-                      for c in frame.columns])
+                     [_csv_cells(frame[c], neutralised=_is_text(frame[c])) for c in frame.columns])
+
+
+def _is_text(column: pd.Series) -> bool:
+    return (isinstance(column.dtype, pd.CategoricalDtype) or column.dtype == object
+            or pd.api.types.is_string_dtype(column))
 
 
 def _csv_cells(column: pd.Series, neutralised: bool) -> pa.Array:
