@@ -81,7 +81,7 @@ class LedgerTable(ScrollView, can_focus=True):
         return list(self._rows.row(row))
 
     def move_cursor(self, row: int, animate: bool = False) -> None:
-        self.cursor_row = max(0, min(row, self._row_count - 1))
+        self.cursor_row = row
         self._show_cursor(animate)
 
     def validate_cursor_row(self, row: int) -> int:
