@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from spiff_tui.core.text import TEXT
 from spiff_tui.core.values import parse_dates
@@ -37,3 +40,31 @@ def test_dates_read_once_per_distinct_text(as_category, day_first):
     assert invalid.tolist() == [w is None for w in wanted[:-2]] + [False, False]   # a blank cell is not invalid
     if not day_first:
         assert other_order.tolist() == [c[3] for c in CASES] + [False, False]
+
+
+AMOUNT_CHARS = list("0123456789") * 3 + list("$€£¥,.,. -()eEUSD\u00a0'")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(AMOUNT_CHARS), min_size=1, max_size=14), min_size=1, max_size=30),
+       st.sampled_from([".", ","]))
+def test_the_quick_path_for_plain_amounts_reads_what_the_full_reading_reads(texts, decimal):
+    from spiff_tui.core.values import _amount_texts, _full_amount_texts
+
+    uniques = pd.Series(list(dict.fromkeys(texts)), dtype=TEXT)
+    quick_number, quick_currency = _amount_texts(uniques, decimal)
+    full_number, full_currency = _full_amount_texts(uniques, decimal)
+    assert quick_number.tolist() == pytest.approx(full_number.tolist(), nan_ok=True, rel=0, abs=0)
+    assert quick_currency.tolist() == full_currency.tolist()
+
+
+def test_plain_amounts_by_hand():
+    from spiff_tui.core.values import parse_amounts
+
+    amount, currency, invalid = parse_amounts(pd.Series(["$12,500.00", "7", "1,234", "€3", "12,5", ""]), ".")
+    assert amount.tolist()[:4] == [12500.0, 7.0, 1234.0, 3.0]
+    assert np.isnan(amount.iloc[4]) and np.isnan(amount.iloc[5])   # '12,5' is no grouping; '' is no amount
+    assert currency.tolist() == ["USD", "", "", "EUR", "", ""]
+    assert invalid.tolist() == [False, False, False, False, True, False]
+    amount, _, _ = parse_amounts(pd.Series(["1.234,5", "12,5", "1.234"]), ",")
+    assert amount.tolist() == [1234.5, 12.5, 1234.0]

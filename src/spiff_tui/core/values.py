@@ -7,6 +7,8 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from spiff_tui.core.text import TEXT, match_key
 
@@ -102,6 +104,40 @@ def parse_amounts(values: pd.Series, decimal: str) -> tuple[pd.Series, pd.Series
     if uniques.empty:
         return (pd.Series(np.nan, index=values.index), pd.Series("", index=values.index, dtype=object),
                 pd.Series(False, index=values.index))
+    number, currency = _amount_texts(uniques, decimal)
+    amount = pd.Series(_spread(number, codes, np.nan).astype("float64"), index=values.index)
+    codes_out = pd.Series(_spread(currency.astype(object), codes, ""), index=values.index, dtype=object)
+    invalid = pd.Series((codes >= 0) & np.isnan(amount.to_numpy()), index=values.index)
+    return amount, codes_out, invalid
+
+
+# What most exports hold: digits, grouped or not, a decimal part, maybe a currency symbol first.
+_SIMPLE_AMOUNT = {".": r"[$€£¥]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?", ",": r"[$€£¥]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?"}
+
+
+def _amount_texts(uniques: pd.Series, decimal: str) -> tuple[pd.Series, pd.Series]:
+    """(amount, currency) per distinct text: the simple ones by a few vectorised steps, the rest
+    by the full reading below."""
+    simple = uniques.str.fullmatch(_SIMPLE_AMOUNT[decimal]).fillna(False).to_numpy(dtype=bool)
+    if not simple.any():
+        return _full_amount_texts(uniques, decimal)
+    plain = pa.array(uniques[simple], pa.string())
+    digits = pc.replace_substring(pc.utf8_ltrim(plain, "".join(CURRENCY_SYMBOLS)), "," if decimal == "." else ".", "")
+    if decimal == ",":
+        digits = pc.replace_substring(digits, ",", ".")
+    number = pd.Series(np.nan, index=uniques.index)
+    number[simple] = pc.cast(digits, pa.float64()).to_numpy(zero_copy_only=False)
+    currency = pd.Series("", index=uniques.index, dtype=object)
+    first = pc.utf8_slice_codeunits(plain, 0, 1).to_numpy(zero_copy_only=False)
+    currency[simple] = np.array([CURRENCY_SYMBOLS.get(c, "") for c in first], dtype=object)
+    if not simple.all():
+        rest_number, rest_currency = _full_amount_texts(uniques[~simple], decimal)
+        number[~simple] = rest_number.to_numpy()
+        currency[~simple] = rest_currency.to_numpy(dtype=object)
+    return number.where(np.isfinite(number)), currency
+
+
+def _full_amount_texts(uniques: pd.Series, decimal: str) -> tuple[pd.Series, pd.Series]:
     text = uniques.str.replace("[\u00a0\u202f]", " ", regex=True).str.strip()
     negative = (text.str.match(r"^\(.*\)$") | text.str.match(r"^-") | text.str.match(r".*-$")).fillna(False)
     text = text.str.replace(r"^\(|\)$", "", regex=True).str.strip("- ")
@@ -120,12 +156,7 @@ def parse_amounts(values: pd.Series, decimal: str) -> tuple[pd.Series, pd.Series
     number = pd.to_numeric(text.where(well_formed), errors="coerce").astype("float64")
     number = number.where(np.isfinite(number))
     number = number.where(~negative.astype(bool), -number)
-    currency = code.fillna(symbol).fillna("")
-
-    amount = pd.Series(_spread(number, codes, np.nan).astype("float64"), index=values.index)
-    codes_out = pd.Series(_spread(currency.astype(object), codes, ""), index=values.index, dtype=object)
-    invalid = pd.Series((codes >= 0) & np.isnan(amount.to_numpy()), index=values.index)
-    return amount, codes_out, invalid
+    return number, code.fillna(symbol).fillna("")
 
 
 def parse_flags(values: pd.Series) -> pd.Series:
