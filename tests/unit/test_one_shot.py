@@ -7,7 +7,6 @@ import datetime as dt
 from pathlib import Path
 
 import pandas as pd
-
 from contest import view_texts
 
 from spiff_tui.core.folder import FolderReader

@@ -15,9 +15,6 @@ import io
 import pyarrow as pa
 import pyarrow.compute as pc
 
-_NEEDS_QUOTES = r'[,"\n]'
-
-
 ROWS_PER_CHUNK = 200_000
 
 
