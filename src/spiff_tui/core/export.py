@@ -34,14 +34,8 @@ def _cell_texts(column: pd.Series) -> pd.Series:
     if pd.api.types.is_bool_dtype(column):
         return column.map({True: "true", False: "false"}).astype(object)
     if pd.api.types.is_float_dtype(column):
-        values = column.to_numpy(dtype="float64", na_value=np.nan)
-        out = np.full(len(values), "", dtype=object)
-        finite = np.isfinite(values)
-        whole = _whole(values, finite)
-        out[whole] = values[whole].astype(np.int64).astype(str)
-        fraction = finite & ~whole
-        out[fraction] = [repr(round(float(v), 6)) for v in values[fraction]]
-        return pd.Series(out, index=column.index, dtype=object)
+        texts = _float_cells(column.to_numpy(dtype="float64", na_value=np.nan))
+        return pd.Series(texts.to_numpy(zero_copy_only=False), index=column.index, dtype=object)
     if pd.api.types.is_integer_dtype(column):
         return column.astype(str).astype(object)
     return column.fillna("").astype(str)
