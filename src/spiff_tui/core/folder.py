@@ -62,7 +62,7 @@ class FolderReader:
                 stamps[path] = FileStamp(stat.st_size, stat.st_mtime_ns)
             stale = [p for p, stamp in stamps.items()
                      if not (p in self._cache and self._cache[p][:2] == (stamp, settings))]
-            fresh = self._read_all(stale, rules)
+            fresh = self._read_all(stale, rules, {p: stamps[p].size for p in stale})
             for path in stale:
                 self._cache[path] = (stamps[path], settings, self._prefer_last_good(path, fresh[path]))
             results = [self._cache[p][2] for p in stamps]
@@ -71,7 +71,7 @@ class FolderReader:
                 self._last_good.pop(gone, None)
         return results
 
-    def _read_all(self, paths: list[Path], rules: Rules) -> dict[Path, FileResult]:
+    def _read_all(self, paths: list[Path], rules: Rules, sizes: dict[Path, int]) -> dict[Path, FileResult]:
         """The live board reads one file at a time, so a rescore never competes with itself for the
         board's CPU or memory; a one-shot command may overlap files (Arrow, numpy and the hashing
         release the GIL for much of a read)."""
@@ -80,7 +80,7 @@ class FolderReader:
         from concurrent.futures import ThreadPoolExecutor
 
         # Largest first, so the two biggest files are not left to the end one after the other.
-        by_size = sorted(paths, key=_size, reverse=True)
+        by_size = sorted(paths, key=sizes.__getitem__, reverse=True)
         with ThreadPoolExecutor(self._workers, thread_name_prefix="spiff-read") as pool:
             read = dict(zip(by_size, pool.map(lambda path: _read_and_release(path, rules), by_size)))
         return {path: read[path] for path in paths}
@@ -103,13 +103,6 @@ class FolderReader:
         """Drop cached results, so the next read reads every file again."""
         with self._lock:
             self._cache.clear()
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
 
 
 def _read_and_release(path: Path, rules: Rules) -> FileResult:
