@@ -283,12 +283,24 @@ def slope_per_day(samples: list[Sample], value) -> tuple[float, float]:
 
 
 def type_census(before: dict[str, int], top: int) -> dict[str, int]:
-    """Count live objects by type; print the types that grew most since the last census."""
+    """Count live objects by type; print the types that grew most since the last census, and how
+    full the bounded caches are (functools' lru_cache, Textual's LRU and FIFO caches): growth
+    that is only those caches filling up to their bounds stops by itself."""
     counts: dict[str, int] = {}
+    cached = {"lru_cache": 0, "textual caches": 0}
+    largest: list[tuple[int, str]] = []
     for obj in gc.get_objects():
         kind = type(obj)
         name = f"{kind.__module__}.{kind.__qualname__}"
         counts[name] = counts.get(name, 0) + 1
+        if name == "functools._lru_cache_wrapper":
+            info = obj.cache_info()
+            cached["lru_cache"] += info.currsize
+            largest.append((info.currsize, f"{obj.__module__}.{obj.__qualname__} {info.currsize}/{info.maxsize}"))
+        elif name in ("textual.cache.LRUCache", "textual.cache.FIFOCache"):
+            cached["textual caches"] += len(obj)
+    print("          cache entries: " + ", ".join(f"{k} {v}" for k, v in cached.items()) + "; largest: "
+          + ", ".join(text for _, text in sorted(largest, reverse=True)[:6]), flush=True)
     if before and top:
         grown = sorted(((counts.get(k, 0) - before.get(k, 0), k) for k in counts.keys() | before.keys()),
                        reverse=True)[:top]

@@ -14,6 +14,7 @@ from textual import work
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from spiff_tui.ui.housekeeping import drop_removed_widget_renders
 from spiff_tui.ui.messages import FolderChanged, RescoreFailed, ScoresReady
 from spiff_tui.ui.rescore import DEBOUNCE_SECONDS, SETTLE_SECONDS, Settle, folder_stamps, rescore
 
@@ -109,6 +110,7 @@ class LiveScoring:
 
     def _rescan(self) -> None:
         """Catch what events missed: a dead observer, a new day, a changed file."""
+        drop_removed_widget_renders()
         if self._busy:
             return
         if self.watcher is not None and not self.watcher.is_alive():
