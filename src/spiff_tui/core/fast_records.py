@@ -13,6 +13,7 @@ import csv
 import numpy as np
 import pandas as pd
 
+from spiff_tui.core.arrow_bytes import byte_counts
 from spiff_tui.core.csv_records import Records, read_records
 from spiff_tui.core.text import TEXT
 
@@ -30,7 +31,6 @@ def read_records_fast(data: bytes, start: int, locate) -> Records | None:
     decoded into Python text: the body goes from the file's bytes straight to Arrow.
     """
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     head_end = _byte_offset_after_lines(data, HEAD_LINES, start)
@@ -78,7 +78,7 @@ def read_records_fast(data: bytes, start: int, locate) -> Records | None:
         if table.num_rows and _tail_accounts(data, body_lines, table.num_rows, rejected):
             break
         for column in table.columns:
-            extra += _per_row(column, lambda values: pc.count_substring(values, "\n"))
+            extra += _per_row(column, _newlines)
         if table.num_rows and _tail_accounts(data, body_lines, table.num_rows + int(extra.sum()), rejected):
             break
     else:
@@ -116,17 +116,32 @@ def _last_lines(data: bytes, count: int) -> list[str]:
 
 
 def _per_row(column, compute) -> np.ndarray:
-    """A compute function over a column's rows; on dictionary chunks it runs once per distinct value."""
+    """A function of an Arrow array (to numpy) over a column's rows; on dictionary chunks it runs
+    once per distinct value."""
     import pyarrow as pa
 
     parts = []
     for chunk in column.chunks:
         if pa.types.is_dictionary(chunk.type):
-            per_value = compute(chunk.dictionary).to_numpy(zero_copy_only=False)
+            per_value = compute(chunk.dictionary)
             parts.append(per_value[chunk.indices.to_numpy(zero_copy_only=False)])
         else:
-            parts.append(compute(chunk).to_numpy(zero_copy_only=False))
+            parts.append(compute(chunk))
     return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def _newlines(values) -> np.ndarray:
+    """Line feeds in each value: a byte scan of the whole buffer, not a string search per value."""
+    import pyarrow.compute as pc
+
+    counts = byte_counts(values, ord("\n"))
+    return counts if counts is not None else pc.count_substring(values, "\n").to_numpy(zero_copy_only=False)
+
+
+def _blank(values) -> np.ndarray:
+    import pyarrow.compute as pc
+
+    return pc.equal(pc.utf8_trim_whitespace(values), "").to_numpy(zero_copy_only=False)
 
 
 def _with_categories(frame: pd.DataFrame, body: pd.DataFrame) -> pd.DataFrame:
@@ -156,7 +171,6 @@ def _add_categories(column: pd.Series, values: pd.Series) -> pd.Series:
 def _assemble(head: Records, header_index: int, table, tail_rows: list[str], header_line: int,
               extra: np.ndarray) -> Records:
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     count = table.num_rows
     body = table.to_pandas(types_mapper=lambda t: TEXT if t == pa.string() else None)
@@ -165,7 +179,7 @@ def _assemble(head: Records, header_index: int, table, tail_rows: list[str], hea
     for column in table.columns:
         if not empty.any():
             break   # every row has a filled cell already: most exports settle it on the first column
-        empty &= _per_row(column, lambda values: pc.equal(pc.utf8_trim_whitespace(values), "")).astype(bool)
+        empty &= _per_row(column, _blank).astype(bool)
     tail = [next(csv.reader([row], delimiter=head.delimiter), []) for row in tail_rows]
     top = head.cells.iloc[:header_index + 1]
     width = max([body.shape[1], top.shape[1]] + [len(r) for r in tail])

@@ -7,6 +7,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from spiff_tui.core.arrow_bytes import string_chunks
 from spiff_tui.core.labels import categorical
 from spiff_tui.core.names import display_text, match_key
 
@@ -118,16 +119,11 @@ def _plain_ascii(text: pd.Series) -> bool:
     buffers: a million ids are checked in milliseconds, where a regex takes a tenth of a second."""
     import pyarrow as pa
 
-    array = pa.array(text.array)
-    for chunk in array.chunks if isinstance(array, pa.ChunkedArray) else [array]:
-        offset_type = {pa.string(): np.int32, pa.large_string(): np.int64}.get(chunk.type)
-        if offset_type is None:
-            return False
-        if len(chunk) == 0 or chunk.buffers()[2] is None:
-            continue
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=offset_type)
-        used = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[
-            offsets[chunk.offset]:offsets[chunk.offset + len(chunk)]]
+    chunks = string_chunks(pa.array(text.array))
+    if chunks is None:
+        return False
+    for offsets, data in chunks:
+        used = data[offsets[0]:offsets[-1]]
         if ((used < 0x20) | (used > 0x7E)).any():
             return False
     return True
