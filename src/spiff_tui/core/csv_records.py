@@ -88,7 +88,7 @@ def read_records(text: str) -> Records:
         rows.append(row)
         lines.append(next_line)
         next_line = reader.line_num + 1
-    if rows and _ends_inside_quote(text):
+    if rows and _ends_inside_quote(text, delimiter, lines[-1]):
         unterminated = lines[-1]
     counts = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
     # Counted here, while the cells are Python strings: far cheaper than string ops per column later.
@@ -99,6 +99,17 @@ def read_records(text: str) -> Records:
     return Records(cells, np.asarray(lines, dtype=np.int64), counts, delimiter, unterminated, filled)
 
 
-def _ends_inside_quote(text: str) -> bool:
-    """An odd number of quote characters means the last quoted field was cut off."""
-    return text.count('"') % 2 == 1
+def _ends_inside_quote(text: str, delimiter: str, last_line: int) -> bool:
+    """Whether the last record was cut off inside a quoted cell (the csv module ends it silently).
+
+    Counting quotes is not enough: a stray quote elsewhere (an inch mark in an unquoted cell)
+    changes the count. So the last record is read again with a marker line after it: a quote
+    still open swallows the marker into its cell. (Cheap beside the csv-module parse it follows.)"""
+    if '"' not in text:
+        return False
+    source = io.StringIO(text, newline="")
+    for _ in range(last_line - 1):
+        source.readline()
+    marker = "\ue000end"
+    records = _head_records(source.read() + "\n" + marker, delimiter)
+    return not records or records[-1] != [marker]

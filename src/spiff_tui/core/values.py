@@ -112,7 +112,10 @@ def parse_amounts(values: pd.Series, decimal: str) -> tuple[pd.Series, pd.Series
 
 
 # What most exports hold: digits, grouped or not, a decimal part, maybe a currency symbol first.
-_SIMPLE_AMOUNT = {".": r"[$€£¥]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?", ",": r"[$€£¥]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?"}
+# [0-9], not \d: \d also takes other scripts' digits (١٢٥٠٠, full-width １２５００), which Arrow's
+# cast refuses; amounts written so are reported as not amounts, as such dates are not dates.
+_SIMPLE_AMOUNT = {".": r"[$€£¥]?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]+)?",
+                  ",": r"[$€£¥]?([0-9]{1,3}(\.[0-9]{3})+|[0-9]+)(,[0-9]+)?"}
 
 
 def _amount_texts(uniques: pd.Series, decimal: str) -> tuple[pd.Series, pd.Series]:
@@ -148,7 +151,7 @@ def _full_amount_texts(uniques: pd.Series, decimal: str) -> tuple[pd.Series, pd.
     symbol = text.str.slice(0, 1).map(CURRENCY_SYMBOLS)
     text = text.str.lstrip("$€£¥ ").str.strip("- ")
     thousands, point = (r"[. \t']", ",") if decimal == "," else (r"[, \t']", r"\.")
-    grouped = rf"(\d{{1,3}}({thousands}\d{{3}})+|\d+)({point}\d*)?([eE][+-]?\d+)?|{point}\d+"
+    grouped = rf"([0-9]{{1,3}}({thousands}[0-9]{{3}})+|[0-9]+)({point}[0-9]*)?([eE][+-]?[0-9]+)?|{point}[0-9]+"
     well_formed = text.str.fullmatch(grouped).fillna(False).astype(bool)
     text = text.str.replace(thousands, "", regex=True)
     if decimal == ",":
