@@ -62,3 +62,10 @@ def test_rows_split_across_chunks_give_the_same_bytes(monkeypatch):
                pa.array([row[2] for row in rows])]
     monkeypatch.setattr(csv_writer, "ROWS_PER_CHUNK", 4)
     assert csv_bytes(names, columns) == reference(names, rows)
+
+
+def test_only_ascii_numbers_skip_the_formula_guard():
+    from spiff_tui.core.export import neutralise
+
+    assert [neutralise(t) for t in ("-5", "+1.5e3", "-.5", "-١٢", "-１２", "-5 ", "@5")] == \
+        ["-5", "+1.5e3", "-.5", "'-١٢", "'-１２", "'-5 ", "'@5"]
