@@ -165,6 +165,9 @@ CASES: dict[str, Case] = {
                              counted={2: GOOD[2], 3: GOOD[3]}),
     # A lone quote inside an unquoted cell (an inch mark) is a character, not an open quote.
     "67_inch_mark_quote": Case(("67_inch_mark_quote.csv",), 0, counted=GOOD),
+    "68_nul_padding": Case(("68_nul_padding.csv",), 0,
+                           ("68_nul_padding.csv: warning: 4,096 NUL bytes after the last line ignored",),
+                           counted=GOOD),
     "10_cut_mid_number": Case(("10_cut_mid_number.csv",), 1,
                               ("10_cut_mid_number.csv:4: error: row has 7 cells but the header has 8",),
                               counted={2: GOOD[2], 3: GOOD[3]}),

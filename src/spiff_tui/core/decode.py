@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 REPLACEMENT = "\ufffd"
 
@@ -14,6 +14,7 @@ class Decoded:
     encoding: str
     bad_byte_lines: tuple[int, ...] = ()  # 1-based lines holding an undecodable byte
     nul_lines: tuple[int, ...] = ()       # 1-based lines that held NUL bytes (removed)
+    nul_padding: int = 0                  # NUL bytes after the text (ignored)
 
 
 class NotText(Exception):
@@ -50,8 +51,16 @@ def decode(data: bytes) -> Decoded:
     shape = utf16_shape(data[:8192])
     if shape:
         return _strip_nuls(data.decode(shape, errors="replace"), shape)
-    if looks_binary(data):
+    # A copy cut short or a preallocated download can end in a run of NUL bytes: padding, not text.
+    text = data.rstrip(b"\x00")
+    if looks_binary(text):
         raise NotText("binary content, not a text export")
+    decoded = _eight_bit(text)
+    return replace(decoded, nul_padding=len(data) - len(text)) if len(text) < len(data) else decoded
+
+
+def _eight_bit(data: bytes) -> Decoded:
+    """UTF-8, else cp1252 (latin-1 for the bytes cp1252 leaves undefined)."""
     try:
         return _strip_nuls(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:

@@ -98,6 +98,9 @@ def read_export(path: Path, rules: Rules) -> FileResult:
     if len(decoded.text) >= FAST_MIN_CHARS and decoded.encoding not in ("utf-8", "utf-8-sig"):
         records = read_records_fast(decoded.text.encode("utf-8"), 0, locate)   # a legacy encoding, re-encoded
     records = records or read_records(decoded.text)
+    if decoded.nul_padding:
+        notes.append(Problem(name, None, None, f"{decoded.nul_padding:,} NUL bytes after the last line ignored "
+                             "(a padded or interrupted copy?)", WARNING))
     if decoded.nul_lines:
         lines = ", ".join(map(str, decoded.nul_lines[:5]))
         notes.append(Problem(name, decoded.nul_lines[0], None, f"NUL bytes removed (lines {lines})", WARNING))
