@@ -48,6 +48,17 @@ def test_check_exits_1_and_names_the_bad_line(tmp_path, capsys):
     assert "activities.csv:3:" in out and "row has 3 cells but the header has 6" in out
 
 
+def test_problems_of_a_file_are_listed_in_line_order(tmp_path, capsys):
+    data = contest(tmp_path)
+    # Line 4 is ragged (found while reading the shape), line 2 has a bad date (found while typing).
+    rows = [act("a", "Ava Patel", "Call", date="4/31/2026"), act("b", "Ava Patel", "Call")]
+    write(data, "activities.csv", csv_text(ACTS_HEADER, rows) + "c,Ava Patel,Call\n")
+    code, out, err = run(capsys, "check", str(data))
+    assert code == 1
+    lines = [line.strip() for line in out.splitlines() if line.strip().startswith("activities.csv:")]
+    assert [line.split(":")[1] for line in lines] == ["2", "4"]
+
+
 def test_bad_rules_exit_2_with_one_line(tmp_path, capsys):
     data = contest(tmp_path)
     write(data, "rules.toml", RULES.replace("end = 2026-04-30", "end = 2026-01-01"))

@@ -40,7 +40,9 @@ class Snapshot:
 
     @property
     def problems(self) -> tuple[Problem, ...]:
-        return tuple(p for f in self.files for p in f.problems)
+        """Every file's problems, file by file; within a file, whole-file ones first, then by line."""
+        return tuple(p for f in self.files
+                     for p in sorted(f.problems, key=lambda p: (p.line is not None, p.line or 0)))
 
     @property
     def has_errors(self) -> bool:
