@@ -168,6 +168,10 @@ CASES: dict[str, Case] = {
     "68_nul_padding": Case(("68_nul_padding.csv",), 0,
                            ("68_nul_padding.csv: warning: 4,096 NUL bytes after the last line ignored",),
                            counted=GOOD),
+    # Accounts nobody scores on: only the warning, on the first unclear flag's line.
+    "69_unclear_target_flag": Case(("69_unclear_target_flag.csv",), 0,
+                                   ("69_unclear_target_flag.csv:3: [Target Account] warning: 2 values like "
+                                    "'maybe' are neither yes nor no; read as not a target account",)),
     "10_cut_mid_number": Case(("10_cut_mid_number.csv",), 1,
                               ("10_cut_mid_number.csv:4: error: row has 7 cells but the header has 8",),
                               counted={2: GOOD[2], 3: GOOD[3]}),

@@ -286,7 +286,13 @@ def _typed(frame: pd.DataFrame, kind: str, headers: dict[str, str], rules: Rules
         frame["amount_currency"] = _currency(frame, currency, rules)
         _report(frame, invalid, "amount", headers, name, problems, "is not an amount")
     if kind == "accounts":
-        frame["is_target"] = parse_flags(frame["target"])
+        frame["is_target"], unclear = parse_flags(frame["target"])
+        if unclear.any():
+            example = display_text(frame.loc[unclear, "target"].iloc[0], 40)
+            count = int(unclear.sum())
+            what = f"'{example}' is" if count == 1 else f"{count} values like '{example}' are"
+            problems.append(Problem(name, int(frame.loc[unclear, "line"].iloc[0]), headers["target"],
+                                    f"{what} neither yes nor no; read as not a target account", WARNING))
     return frame
 
 

@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 from spiff_tui.core.text import TEXT, match_key
 
 TRUE_FLAGS = frozenset({"true", "yes", "y", "1", "x", "✓", "✔", "checked"})
+FALSE_FLAGS = frozenset({"false", "no", "n", "0", "-", "✗", "✘", "unchecked", "none"})
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 CURRENCY_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
 
@@ -162,7 +163,12 @@ def _full_amount_texts(uniques: pd.Series, decimal: str) -> tuple[pd.Series, pd.
     return number, code.fillna(symbol).fillna("")
 
 
-def parse_flags(values: pd.Series) -> pd.Series:
+def parse_flags(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(flag, unclear) per row: true for a yes-like value; unclear for a value that reads as
+    neither yes nor no (blank is no), which counts as no."""
     uniques, codes = _uniques(values)
-    flags = uniques.map(lambda v: match_key(v) in TRUE_FLAGS).astype(bool)
-    return pd.Series(_spread(flags, codes, False).astype(bool), index=values.index)
+    keys = uniques.map(match_key)
+    flags = keys.isin(TRUE_FLAGS).to_numpy(dtype=bool)
+    unclear = (~keys.isin(TRUE_FLAGS | FALSE_FLAGS)).to_numpy(dtype=bool)
+    return (pd.Series(_spread(flags, codes, False).astype(bool), index=values.index),
+            pd.Series(_spread(unclear, codes, False).astype(bool), index=values.index))
