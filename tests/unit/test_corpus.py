@@ -172,6 +172,9 @@ CASES: dict[str, Case] = {
     "69_unclear_target_flag": Case(("69_unclear_target_flag.csv",), 0,
                                    ("69_unclear_target_flag.csv:3: [Target Account] warning: 2 values like "
                                     "'maybe' are neither yes nor no; read as not a target account",)),
+    "70_id_twice_in_one_export": Case(("70_id_twice_in_one_export.csv",), 0,
+                                      counted={2: nb("Ava Patel", 2), 4: up("Dan Kim", 3)},
+                                      not_counted={3: "same Opportunity ID as 70_id_twice_in_one_export.csv:2"}),
     "10_cut_mid_number": Case(("10_cut_mid_number.csv",), 1,
                               ("10_cut_mid_number.csv:4: error: row has 7 cells but the header has 8",),
                               counted={2: GOOD[2], 3: GOOD[3]}),

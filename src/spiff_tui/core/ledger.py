@@ -216,9 +216,16 @@ def _mark_superseded(opps: pd.DataFrame) -> pd.DataFrame:
     losers = has_id & (winner != np.arange(len(opps)))
     if not losers.any():
         return opps
-    # `opps` is the fresh join of the per-file parts, so it is marked where it stands.
-    opps["reason"] = overlay(opps["reason"].array, losers,
-                             _row_names(opps, winner[losers], "replaced by the newer row "))
+    # `opps` is the fresh join of the per-file parts, so it is marked where it stands. An id twice
+    # in one export is no newer in either row: the first counts, and the second says so.
+    file_order = opps["_file_order"].to_numpy()
+    same_export = losers & (file_order[winner] == file_order)
+    reason = opps["reason"].array
+    for rows, prefix in ((losers & ~same_export, "replaced by the newer row "),
+                         (same_export, "same Opportunity ID as ")):
+        if rows.any():
+            reason = overlay(reason, rows, _row_names(opps, winner[rows], prefix))
+    opps["reason"] = reason
     opps.loc[losers, "counted"] = False
     opps.loc[losers, "points"] = 0.0
     return opps
