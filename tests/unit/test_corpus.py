@@ -175,6 +175,9 @@ CASES: dict[str, Case] = {
     "70_id_twice_in_one_export": Case(("70_id_twice_in_one_export.csv",), 0,
                                       counted={2: nb("Ava Patel", 2), 4: up("Dan Kim", 3)},
                                       not_counted={3: "same Opportunity ID as 70_id_twice_in_one_export.csv:2"}),
+    # A summary report: group headings and subtotals between the rows are report rows, not data.
+    "71_summary_report_groups": Case(("71_summary_report_groups.csv",), 0,
+                                     counted={3: nb("Ava Patel", 2), 6: nb("Cara Diaz", 4), 8: up("Dan Kim", 3)}),
     "10_cut_mid_number": Case(("10_cut_mid_number.csv",), 1,
                               ("10_cut_mid_number.csv:4: error: row has 7 cells but the header has 8",),
                               counted={2: GOOD[2], 3: GOOD[3]}),
