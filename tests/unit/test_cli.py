@@ -53,7 +53,7 @@ def test_problems_of_a_file_are_listed_in_line_order(tmp_path, capsys):
     # Line 4 is ragged (found while reading the shape), line 2 has a bad date (found while typing).
     rows = [act("a", "Ava Patel", "Call", date="4/31/2026"), act("b", "Ava Patel", "Call")]
     write(data, "activities.csv", csv_text(ACTS_HEADER, rows) + "c,Ava Patel,Call\n")
-    code, out, err = run(capsys, "check", str(data))
+    code, out, _ = run(capsys, "check", str(data))
     assert code == 1
     lines = [line.strip() for line in out.splitlines() if line.strip().startswith("activities.csv:")]
     assert [line.split(":")[1] for line in lines] == ["2", "4"]

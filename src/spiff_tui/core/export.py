@@ -18,7 +18,8 @@ from spiff_tui.core.labels import as_text
 
 FORMATS = ("csv", "json", "md", "xlsx")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)   # a spreadsheet reads these as numbers
+# What a spreadsheet reads as a number (ASCII digits only): such cells are not neutralised.
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 _FIXED_TIME = (2000, 1, 1, 0, 0, 0)
 
 
