@@ -251,7 +251,7 @@ CASES: dict[str, Case] = {
                               ledger={2: {"date": "2026-04-15"}, 3: {"date": "2026-04-17"}, 4: {"date": "2026-04-03"}}),
     "35_day_first_unconfigured": Case(
         ("35_day_first_unconfigured.csv",), 0,
-        ("35_day_first_unconfigured.csv: [Created Date] warning: 2 dates like '15/04/2026' only read with "
+        ("35_day_first_unconfigured.csv:2: [Created Date] warning: 2 dates like '15/04/2026' only read with "
          "[input] day_first = true",),
         counted={4: up("Dan Kim", 3)}, not_counted={2: "created", 3: "created"}, ledger={4: {"date": "2026-04-05"}}),
     "36_serial_dates_xlsx": Case(("36_serial_dates.xlsx",), 0, counted={2: GOOD[2], 3: GOOD[3]},
