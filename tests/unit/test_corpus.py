@@ -297,7 +297,7 @@ CASES: dict[str, Case] = {
                                   ledger={3: {"rep": "[bold red]Eve[/bold red]"}}),
     "52_escape_in_file_name": Case(("52_\x1b[31mred\x07.csv",), 0, counted={2: GOOD[2]}),
     "53_escape_in_date": Case(("53_escape_in_date.csv",), 0,
-                              ("53_escape_in_date.csv: [Created Date] warning: 1 dates like",),
+                              ("53_escape_in_date.csv:2: [Created Date] warning: the date '15/04/2026 \\x1b[2J",),
                               counted={3: GOOD[3], 4: GOOD[4]}, not_counted={2: "created"}),
     "54_ignored_names": Case(("54_ignored_names",), 0),
     "55_unrecognised": Case(("55_unrecognised.csv",), 0, ("55_unrecognised.csv: warning: unrecognised export",)),

@@ -277,9 +277,10 @@ def _typed(frame: pd.DataFrame, kind: str, headers: dict[str, str], rules: Rules
         if other_order.any():
             example = display_text(frame.loc[other_order, column].iloc[0], 40)
             wanted = "false" if day_first else "true"
+            count = int(other_order.sum())
+            what = f"the date '{example}' only reads" if count == 1 else f"{count} dates like '{example}' only read"
             problems.append(Problem(name, int(frame.loc[other_order, "line"].iloc[0]), headers[column],
-                                    f"{int(other_order.sum())} dates like '{example}' only read with "
-                                    f"[input] day_first = {wanted}", WARNING))
+                                    f"{what} with [input] day_first = {wanted}", WARNING))
     if kind == "opportunities" and "amount" in frame:
         amount, currency, invalid = parse_amounts(frame["amount"], rules.input.decimal)
         frame["amount_value"] = amount
