@@ -35,9 +35,8 @@ async def test_toasts_that_have_gone_leave_no_rendered_lines_behind(small):
         app._rescan()   # the periodic rescan, which also does the housekeeping
         await pilot.pause(0.1)
         gc.collect()
-        assert first
         kept = [ref for ref in first if ref() is not None]
-        assert len(first) == 30
-        # Without the housekeeping all 30 stay, in an lru_cache of 1,024 entries; with it only what
-        # Textual's per-widget layout caches (four arrangements each) still hold of the last ones.
+        assert len(first) >= 20   # each toast seen while shown (a slow machine may miss a few)
+        # Without the housekeeping nearly all stay, in an lru_cache of 1,024 entries; with it only
+        # what Textual's per-widget layout caches (four arrangements each) still hold.
         assert len(kept) <= 12
