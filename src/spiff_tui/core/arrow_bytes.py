@@ -39,3 +39,17 @@ def byte_counts(array, byte: int) -> np.ndarray | None:
             np.add.at(counts, np.searchsorted(offsets, found, side="right") - 1, 1)
         parts.append(counts)
     return np.concatenate(parts)
+
+
+def first_bytes(array) -> np.ndarray | None:
+    """Each value's first byte (0 for an empty or null value); None unless Arrow strings."""
+    chunks = string_chunks(array)
+    if chunks is None:
+        return None
+    parts = [np.zeros(0, dtype=np.uint8)]
+    for offsets, data in chunks:
+        first = np.zeros(len(offsets) - 1, dtype=np.uint8)
+        filled = np.diff(offsets) > 0
+        first[filled] = data[offsets[:-1][filled]]
+        parts.append(first)
+    return np.concatenate(parts)

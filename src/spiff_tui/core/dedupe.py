@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from spiff_tui.core.arrow_bytes import string_chunks
+
 _PRIME = np.uint64(0x100000001B3)
 
 
@@ -45,15 +47,13 @@ def _fixed_width_words(keys: pd.Series) -> list[np.ndarray] | None:
     array = getattr(keys.array, "_pa_array", None)
     if array is None or len(array) == 0 or array.null_count:
         return None
-    array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-    offset_type = {pa.string(): np.int32, pa.large_string(): np.int64}.get(array.type)
-    if offset_type is None:
+    chunks = string_chunks(array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array)
+    if not chunks:
         return None
-    _, offset_buffer, data_buffer = array.buffers()
-    offsets = np.frombuffer(offset_buffer, dtype=offset_type)[array.offset:array.offset + len(array) + 1]
+    offsets, data = chunks[0]
     width = int(offsets[1] - offsets[0])
     if width < 8 or not np.all(np.diff(offsets) == width):
         return None
     starts = list(range(0, width - 7, 8)) + ([width - 8] if width % 8 else [])
-    return [np.ndarray(shape=(len(array),), dtype="<u8", buffer=data_buffer, offset=int(offsets[0]) + start,
+    return [np.ndarray(shape=(len(array),), dtype="<u8", buffer=data, offset=int(offsets[0]) + start,
                        strides=(width,)) for start in starts]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from spiff_tui.core.arrow_bytes import string_chunks
+from spiff_tui.core.arrow_bytes import first_bytes
 from spiff_tui.core.rules import KINDS, Rules
 from spiff_tui.core.text import TEXT, Coded, match_key
 
@@ -169,16 +169,9 @@ def _regex_rows(column: pd.Series, pattern: str) -> np.ndarray:
     import pyarrow.compute as pc
 
     cells = pa.array(column.astype(TEXT).fillna(""))
-    chunks = string_chunks(cells)
-    if chunks is None:
+    first = first_bytes(cells)   # 0 stands for an empty cell
+    if first is None:
         return pc.match_substring_regex(cells, pattern, ignore_case=True).to_numpy(zero_copy_only=False)
-    firsts = []
-    for offsets, data in chunks:
-        first = np.zeros(len(offsets) - 1, dtype=np.uint8)   # 0 stands for an empty cell
-        filled = np.diff(offsets) > 0
-        first[filled] = data[offsets[:-1][filled]]
-        firsts.append(first)
-    first = np.concatenate(firsts) if firsts else np.zeros(0, dtype=np.uint8)
     rows = np.flatnonzero(np.isin(first, _MAY_START_TOTAL) | (first >= 0x80))
     result = np.zeros(len(first), dtype=bool)
     if len(rows):
