@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pandas as pd
+import pytest
 from contest import (
     ACCOUNTS,
     ACCOUNTS_HEADER,
@@ -259,7 +260,8 @@ def test_exports_joined_end_to_end_skip_the_repeated_header(tmp_path):
     assert any("1 repeated header rows skipped" in str(p) for p in snapshot.problems)
 
 
-def test_memoised_rescore_reuses_unchanged_parts_and_equals_a_cold_score(tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])   # the live board's first rescore reads on two threads
+def test_memoised_rescore_reuses_unchanged_parts_and_equals_a_cold_score(tmp_path, workers):
     import datetime as dt
 
     from spiff_tui.core.folder import FolderReader
@@ -270,7 +272,7 @@ def test_memoised_rescore_reuses_unchanged_parts_and_equals_a_cold_score(tmp_pat
     folder = make_contest(tmp_path, opps=[opp("1", "Ava Patel", "Demo")],
                           acts=[act("a", "Ava Patel", "Call"), act("b", "Ava Patel", "Email")])
     rules = load_rules(folder / "rules.toml")
-    reader, memo = FolderReader(keep_last_good=True), ScoringMemo()
+    reader, memo = FolderReader(keep_last_good=True, workers=workers), ScoringMemo(workers)
     first = score_folder(folder, rules, dt.date(2026, 4, 15), reader, memo)
     newer = write(folder, "opportunities_2.csv", csv_text(OPPS_HEADER, [
         opp("1", "Ava Patel", "Closed Won"), opp("9", "Ben Ortiz", "Demo", account=("B1", "Bolt"))]))

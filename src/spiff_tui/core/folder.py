@@ -43,7 +43,7 @@ class FolderReader:
     """
 
     def __init__(self, keep_last_good: bool = False, workers: int = 1) -> None:
-        self._workers = workers
+        self.workers = workers
         self._cache: dict[Path, tuple[FileStamp, object, FileResult]] = {}
         self._last_good: dict[Path, FileResult] = {}
         self._keep_last_good = keep_last_good
@@ -75,13 +75,13 @@ class FolderReader:
         """The live board reads one file at a time, so a rescore never competes with itself for the
         board's CPU or memory; a one-shot command may overlap files (Arrow, numpy and the hashing
         release the GIL for much of a read)."""
-        if self._workers <= 1 or len(paths) <= 1:
+        if self.workers <= 1 or len(paths) <= 1:
             return {path: _read_and_release(path, rules) for path in paths}
         from concurrent.futures import ThreadPoolExecutor
 
         # Largest first, so the two biggest files are not left to the end one after the other.
         by_size = sorted(paths, key=sizes.__getitem__, reverse=True)
-        with ThreadPoolExecutor(self._workers, thread_name_prefix="spiff-read") as pool:
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="spiff-read") as pool:
             read = dict(zip(by_size, pool.map(lambda path: _read_and_release(path, rules), by_size)))
         return {path: read[path] for path in paths}
 

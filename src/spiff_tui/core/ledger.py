@@ -34,8 +34,9 @@ class ScoringMemo:
     A rescore after one new opportunities export then leaves a million activities alone.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, workers: int = 1) -> None:
         self._entries: dict[str, tuple[tuple, object]] = {}
+        self.workers = workers
 
     def part(self, name: str, key: tuple, build: Callable[[], Kept]) -> Kept:
         entry = self._entries.get(name)
@@ -46,7 +47,12 @@ class ScoringMemo:
         return result
 
     def parts(self, requests: list[tuple[str, tuple, object]]) -> list[pd.DataFrame]:
-        """part() for each (name, key, build), in order."""
+        """part() for each (name, key, build), in order; with workers > 1 the missing ones are built on
+        that many threads."""
+        missing = [(name, key, build) for name, key, build in requests
+                   if not (name in self._entries and _same_key(self._entries[name][0], key))]
+        for (name, key, _), result in zip(missing, _built(missing, self.workers)):
+            self._entries[name] = (key, result)
         return [self.part(name, key, build) for name, key, build in requests]
 
     def keep(self, names: set[str]) -> None:
@@ -62,20 +68,24 @@ class NoMemo(ScoringMemo):
     parts are built each file keeps only its row count, which frees the read rows before the join."""
 
     def __init__(self, workers: int = 1, drop_rows: bool = False) -> None:
-        super().__init__()
-        self.workers = workers
+        super().__init__(workers)
         self.drop_rows = drop_rows
 
     def part(self, name: str, key: tuple, build: Callable[[], Kept]) -> Kept:
         return build()
 
     def parts(self, requests: list[tuple[str, tuple, object]]) -> list[pd.DataFrame]:
-        if self.workers <= 1 or len(requests) <= 1:
-            return super().parts(requests)
-        from concurrent.futures import ThreadPoolExecutor
+        return _built(requests, self.workers)
 
-        with ThreadPoolExecutor(self.workers, thread_name_prefix="spiff-score") as pool:
-            return list(pool.map(lambda request: request[2](), requests))
+
+def _built(requests: list[tuple[str, tuple, object]], workers: int) -> list:
+    """Each request's build() result, in order, on up to `workers` threads."""
+    if workers <= 1 or len(requests) <= 1:
+        return [build() for _, _, build in requests]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(workers, thread_name_prefix="spiff-score") as pool:
+        return list(pool.map(lambda request: request[2](), requests))
 
 
 # What build_ledger_parts and snapshot.score memoise besides the files' parts.
@@ -113,7 +123,7 @@ def build_ledger_parts(rules: Rules, files: list[FileResult],
     parts: dict[str, list[pd.DataFrame]] = {"opportunities": [], "activities": []}
     scored = [result for result in files
               if result.kind in parts and result.frame is not None and not result.frame.empty]
-    if isinstance(memo, NoMemo):
+    if memo.workers > 1:
         targets_once()   # before any thread needs it
     # A file's place in name order only matters across files: it is not part of the key.
     built = memo.parts([(part_name(result), (rules, result.frame, result.name, result.export_time) + accounts_key,

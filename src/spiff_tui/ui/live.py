@@ -144,14 +144,21 @@ class LiveScoring:
         if self._reader is None or self._memo is None:
             from spiff_tui.core.folder import FolderReader
             from spiff_tui.core.ledger import ScoringMemo
+            from spiff_tui.core.snapshot import one_shot_workers
 
-            self._reader, self._memo = FolderReader(keep_last_good=True), ScoringMemo()
+            # The first rescore, with an empty board waiting, reads and scores files two at a time
+            # as the CLI does; after it the board has scores to show, and rescores go one file at a
+            # time so they never compete with themselves for the board's CPU or memory.
+            workers = one_shot_workers()
+            self._reader, self._memo = FolderReader(keep_last_good=True, workers=workers), ScoringMemo(workers)
         return self._reader, self._memo
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="rescore")
     def _rescore_worker(self, request: int) -> None:
         reader, memo = self._engine_caches()
         outcome = rescore(self.data_dir, self.rules_path, reader, self.rules, self.today(), memo)
+        if outcome.snapshot is not None:
+            reader.workers = memo.workers = 1
         if get_current_worker().is_cancelled:
             return
         if outcome.snapshot is not None:
