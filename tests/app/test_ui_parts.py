@@ -177,3 +177,37 @@ def test_demo_without_sample_data_says_so(monkeypatch, tmp_path, capsys):
     assert demo.run_demo(0.1) == 2
     err = capsys.readouterr().err
     assert "sample_data" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_reps_drilldown_lists_opportunities_by_kind_then_activities_each_in_file_order(tmp_path):
+    from contest import ACTS_HEADER, OPPS_HEADER, act, csv_text, make_contest, opp, score_dir, write
+
+    from spiff_tui.ui.ledger_rows import FIELDS, rep_ledger
+
+    folder = make_contest(tmp_path)
+    write(folder, "a_activities.csv", csv_text(ACTS_HEADER, [
+        act("x1", "Ava Patel", "Call"), act("x2", "Ben Ortiz", "Call"),
+        act("x3", "Ava Patel", "Email", date="3/1/2026")]))
+    write(folder, "b_opportunities.csv", csv_text(OPPS_HEADER, [
+        opp("u1", "Zed Zed", "Closed Won", type_="Upsell", ae="Ava Patel", amount="9000"),
+        opp("n1", "Ava Patel", "Demo"), opp("n2", "Ben Ortiz", "Demo")]))
+    write(folder, "c_opportunities.csv", csv_text(OPPS_HEADER, [
+        opp("n3", "Ava Patel", "Closed Won"),
+        opp("u2", "Zed Zed", "Demo", type_="Upsell", ae="Ava Patel", amount="100")]))
+    snapshot = score_dir(folder)
+    frame = rep_ledger(snapshot.ledger_parts_of("Ava Patel", FIELDS))
+    assert list(zip(frame["show_kind"], frame["stage_or_type"], frame["show_points"], frame["show_counted"],
+                    frame["show_where"])) == [
+        ("new biz", "Demo", "2", "✓", "b_opportunities.csv:3"),
+        ("new biz", "Closed Won", "4", "✓", "c_opportunities.csv:2"),
+        ("upsell", "Closed Won", "3", "✓", "b_opportunities.csv:2"),
+        ("upsell", "Demo", "0", "✗", "c_opportunities.csv:3"),
+        ("activity", "Call", "0", "✓", "a_activities.csv:2"),
+        ("activity", "Email", "0", "✗", "a_activities.csv:4"),
+    ]
+    # The reasons are the whole ledger's, row for row.
+    ledger = snapshot.view("ledger")
+    reasons = {f"{f}:{line}": reason for f, line, reason, rep in
+               zip(ledger["file"], ledger["line"], ledger["reason"], ledger["rep"]) if rep == "Ava Patel"}
+    assert dict(zip(frame["show_where"], frame["reason"])) == reasons
+    assert "not over 5,000" in reasons["c_opportunities.csv:3"]

@@ -116,6 +116,28 @@ def as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**texts) if texts else frame
 
 
+def rows_as_arrow_text(frame: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
+    """The rows at `positions`, categorical columns as Arrow-backed text. Each column is taken once,
+    and only the categories those rows use become text: a ledger part's categories (a million
+    record ids) would cost far more than one rep's rows."""
+    columns = {}
+    for name in frame.columns:
+        values = frame[name].array
+        if isinstance(values, pd.Categorical):
+            codes = values.codes[positions]
+            if len(values.categories) > len(codes):   # only then is finding the used ones worth it
+                codes, used = pd.factorize(codes)
+                categories = values.categories.take(np.maximum(used, 0))
+                codes = np.where(used[codes] < 0, -1, codes)
+            else:
+                categories = values.categories
+            texts = pd.array(categories.to_numpy(dtype=object), dtype="str")
+            columns[name] = texts.take(codes.astype(np.intp, copy=False), allow_fill=True)
+        else:
+            columns[name] = values.take(positions)
+    return pd.DataFrame(columns)
+
+
 def as_arrow_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Categorical columns as Arrow-backed text ("str"): each row's text taken from its categories
     by Arrow, with no Python string per row; for frames that go on to Arrow-based display."""

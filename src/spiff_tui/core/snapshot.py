@@ -8,10 +8,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from spiff_tui.core.folder import FolderReader
-from spiff_tui.core.labels import as_arrow_text
+from spiff_tui.core.labels import as_arrow_text, rows_as_arrow_text
 from spiff_tui.core.ledger import NoMemo, ScoringMemo, build_ledger_parts, join_ledger
 from spiff_tui.core.problems import ERROR, Problem
 from spiff_tui.core.reader import FileResult
@@ -49,16 +50,35 @@ class Snapshot:
         return any(p.severity == ERROR for p in self.problems)
 
     def ledger_of(self, rep: str) -> pd.DataFrame:
-        """The ledger view of one rep's rows: filtered before it is joined and formatted."""
-        # Plain text before joining: the parts' categories (every reason of a million rows) are far
-        # more than one rep's rows use, and merging them would cost more than the rows themselves.
-        rows = join_ledger(tuple(as_arrow_text(part[part["rep"] == rep]) for part in self.ledger_parts))
-        return as_arrow_text(ledger_view(rows))
+        """The ledger view of one rep's rows, in file and line order."""
+        return as_arrow_text(ledger_view(join_ledger(self.ledger_parts_of(rep))))
+
+    def ledger_parts_of(self, rep: str, columns: list[str] | None = None) -> tuple[pd.DataFrame, ...]:
+        """One rep's rows of each ledger part (opportunities, activities), each in file and line order,
+        with dates as text and text columns as Arrow text; only `columns` if given."""
+        # Filtered before anything is joined or formatted: the parts' categories (every reason of a
+        # million rows) are far more than one rep's rows use, and would cost more than the rows.
+        file_rank = _file_ranks(self.ledger_parts)
+        parts = []
+        for part in self.ledger_parts:
+            positions = np.flatnonzero((part["rep"] == rep).to_numpy(dtype=bool))
+            files = pd.Categorical(part["file"])
+            ranks = file_rank.reindex(files.categories).to_numpy()[files.codes[positions]]
+            order = np.lexsort((part["line"].to_numpy()[positions], ranks))
+            chosen = part[columns] if columns is not None else part
+            parts.append(as_arrow_text(ledger_view(rows_as_arrow_text(chosen, positions[order]))))
+        return tuple(parts)
 
     def view(self, name: str) -> pd.DataFrame:
         if name == "ledger" and name not in self.views:
             self.views[name] = ledger_view(self.ledger)
         return self.views[name]
+
+
+def _file_ranks(parts: tuple[pd.DataFrame, ...]) -> pd.Series:
+    """Each file name's place in name order, over all parts."""
+    names = sorted({name for part in parts for name in pd.Categorical(part["file"]).categories})
+    return pd.Series(np.arange(len(names)), index=names)
 
 
 def score(rules: Rules, files: list[FileResult], as_of: dt.date, memo: ScoringMemo | None = None) -> Snapshot:

@@ -37,17 +37,24 @@ def _mapped(values: pd.Series, convert) -> pd.Series:
 
 
 KIND_ORDER = {"new_business": 0, "upsell": 1, "opportunity": 2, "activity": 3}
+# The ledger fields the drilldown shows, sorts and filters by.
+FIELDS = ["kind", "stage_or_type", "points", "counted", "reason", "file", "line", "account", "date"]
 
 
-def rep_ledger(ledger_view: pd.DataFrame, rep: str) -> pd.DataFrame:
-    """The rep's rows, opportunities before activities, each in file and line order."""
-    rows = ledger_view.loc[ledger_view["rep"] == rep]
-    order = pd.Index(list(KIND_ORDER)).get_indexer(rows["kind"].astype(str))
-    rows = rows.iloc[np.where(order < 0, len(KIND_ORDER), order).argsort(kind="stable")]
+def rep_ledger(parts: tuple[pd.DataFrame, ...]) -> pd.DataFrame:
+    """One rep's rows, given as their ledger parts (Snapshot.ledger_parts_of, each in file and line
+    order): opportunities by kind before activities, each kind in file and line order."""
+    rows = pd.concat([part for part in parts if len(part)] or list(parts[:1]), ignore_index=True)
     kinds = rows["kind"].astype(str)
+    codes, distinct = pd.factorize(kinds)
+    order = np.array([KIND_ORDER.get(kind, len(KIND_ORDER)) for kind in distinct] + [len(KIND_ORDER)],
+                     dtype=np.int8)[codes].argsort(kind="stable")
+    if (np.diff(order) < 0).any():   # a kind's rows are all in one part: often already in order
+        rows, kinds = rows.take(order).reset_index(drop=True), kinds.take(order).reset_index(drop=True)
+    counted = rows["counted"].astype(bool)
     frame = pd.DataFrame({
-        "counted": rows["counted"].astype(bool),
-        "show_counted": _mapped(rows["counted"].astype(bool), lambda counted: "✓" if counted else "✗"),
+        "counted": counted,
+        "show_counted": _mapped(counted, lambda counted: "✓" if counted else "✗"),
         "kind": kinds,
         "show_kind": _mapped(kinds, lambda k: KIND_NAMES.get(k, k)),
         "stage_or_type": rows["stage_or_type"].fillna("").astype(str),
@@ -61,7 +68,7 @@ def rep_ledger(ledger_view: pd.DataFrame, rep: str) -> pd.DataFrame:
     return frame.assign(
         show_points=lambda d: _mapped(d["points"], fmt.points),
         show_where=lambda d: _where(d["file"], d["line"]),
-    ).reset_index(drop=True)
+    )
 
 
 def _where(files: pd.Series, lines: pd.Series) -> pd.Series:

@@ -18,7 +18,7 @@ from textual.widgets import Footer, Input, Static
 
 from spiff_tui.core.names import display_text
 from spiff_tui.ui import format as fmt
-from spiff_tui.ui.ledger_rows import LEDGER_COLUMNS, display_columns, haystack, rep_ledger, shown
+from spiff_tui.ui.ledger_rows import FIELDS, LEDGER_COLUMNS, display_columns, haystack, rep_ledger, shown
 from spiff_tui.ui.widgets.filter_bar import FilterBar
 from spiff_tui.ui.widgets.ledger_table import LedgerTable
 
@@ -69,7 +69,7 @@ class RepLedgerScreen(Screen[None]):
     async def update_snapshot(self, snapshot: Snapshot) -> None:
         """Show this rep's rows from a new snapshot, keeping filter, sort and cursor row."""
         self.snapshot = snapshot
-        self.frame = rep_ledger(snapshot.ledger_of(self.rep), self.rep)
+        self.frame = rep_ledger(snapshot.ledger_parts_of(self.rep, FIELDS))
         self._haystack = None
         await self._show_rows()
 
