@@ -4,7 +4,9 @@
 
 Copies the folder to a temporary one, scores it cold with the app's FolderReader and
 ScoringMemo, then (a) adds a new opportunities export and (b) adds a new 100k-row activities
-export, and times each rescore (read changed files + score + the boards). Prints medians.
+export, then instead (c) a new 100k-row activities export whose ids are new, and times each rescore
+(read changed files + score + the boards). Export (b) repeats cached rows, so every one of its rows
+is marked a duplicate: the slower case. Prints medians.
 """
 
 from __future__ import annotations
@@ -32,10 +34,14 @@ def timed(folder: Path, rules, reader: FolderReader, memo: ScoringMemo) -> float
     return time.perf_counter() - start
 
 
-def small_copy(source: Path, target: Path, rows: int) -> None:
-    """The header, the first `rows` data rows and the footer of an export, under a new name."""
+def small_copy(source: Path, target: Path, rows: int, new_ids: bool = False) -> None:
+    """The header, the first `rows` data rows and the footer of an export, under a new name; with
+    new_ids, the generator's activity ids get another prefix, so none repeats a cached row."""
     lines = source.read_text(encoding="utf-8-sig").splitlines(keepends=True)
-    footer_start = next(i for i in range(len(lines) - 1, 0, -1) if not lines[i].strip())
+    if new_ids:
+        lines = lines[:1] + [line.replace("00TDn", "00UDn", 1) for line in lines[1:rows + 1]] + lines[rows + 1:]
+    # A Salesforce footer starts after the last blank line; an export without one has none.
+    footer_start = next((i for i in range(len(lines) - 1, 0, -1) if not lines[i].strip()), len(lines))
     target.write_text("".join(lines[:rows + 1] + lines[footer_start:]), encoding="utf-8")
 
 
@@ -49,7 +55,8 @@ def main() -> None:
     opportunities = next(p for p in exports if p.name.startswith("opportunities"))
     activities = next(p for p in exports if p.name.startswith("activities"))
     results: dict[str, list[float]] = {"cold": [], "new opportunities export": [],
-                                       "new 100k activities export": [], "nothing changed": []}
+                                       "new 100k activities export": [],
+                                       "new 100k activities, new ids": [], "nothing changed": []}
     with tempfile.TemporaryDirectory() as temporary:
         for run in range(args.runs):
             folder = Path(temporary) / f"run{run}"
@@ -61,6 +68,10 @@ def main() -> None:
             results["new opportunities export"].append(timed(folder, rules, reader, memo))
             small_copy(activities, folder / "activities_new.csv", 100_000)
             results["new 100k activities export"].append(timed(folder, rules, reader, memo))
+            (folder / "activities_new.csv").unlink()
+            timed(folder, rules, reader, memo)
+            small_copy(activities, folder / "activities_fresh.csv", 100_000, new_ids=True)
+            results["new 100k activities, new ids"].append(timed(folder, rules, reader, memo))
             shutil.rmtree(folder)
     print(f"folder {args.folder}: {sum(p.stat().st_size for p in exports) / 2**20:.0f} MiB in {len(exports)} exports;"
           f" {args.runs} runs")
