@@ -90,11 +90,14 @@ def read_export(path: Path, rules: Rules) -> FileResult:
     records = read_records_fast(data, start, locate) if start is not None else None
     if records is not None:
         # Arrow accepted every byte as UTF-8: nothing to repair, so no need for the text in Python.
+        # Its columns are copies, so the file's bytes go before the columns are typed (the peak).
+        del data
         return _build(base, records, rules, notes, encoding="utf-8-sig" if start else "utf-8")
     try:
         decoded = decode(data)
     except NotText as exc:
         return _with(base, *notes, Problem(name, None, None, f"{exc}; file skipped"))
+    del data   # the decoded text is what is read from here on
     if len(decoded.text) >= FAST_MIN_CHARS and decoded.encoding not in ("utf-8", "utf-8-sig"):
         records = read_records_fast(decoded.text.encode("utf-8"), 0, locate)   # a legacy encoding, re-encoded
     records = records or read_records(decoded.text)
