@@ -73,6 +73,8 @@ def read_records_fast(data: bytes, start: int, locate) -> Records | None:
             )
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
             continue
+        finally:
+            pa.default_memory_pool().release_unused()   # the parser's blocks, before the columns are copied
         # Lines each row spans beyond its first: zero unless a quoted value holds line breaks.
         extra = np.zeros(table.num_rows, dtype=np.int64)
         if table.num_rows and _tail_accounts(data, body_lines, table.num_rows, rejected):
@@ -187,15 +189,23 @@ def _assemble(head: Records, header_index: int, table, tail_rows: list[str], hea
     for column in body.columns:
         if isinstance(body[column].dtype, pd.CategoricalDtype):
             body[column] = _add_categories(body[column], pd.concat([top[column], tail_cells[column]]))
-    cells = pd.concat([_with_categories(top, body), body, _with_categories(tail_cells, body)], ignore_index=True)
-    cells.columns = range(cells.shape[1])
+    body_width = body.shape[1]
+    top, tail_cells = _with_categories(top, body), _with_categories(tail_cells, body)
+    # Joined a column at a time, each body column let go as soon as it is copied: the whole body
+    # twice over is the peak memory of reading a large export.
+    columns = {}
+    for column in range(width):
+        pieces = [frame.pop(column) for frame in (top, body, tail_cells) if column in frame]
+        columns[column] = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0].reset_index(drop=True)
+        del pieces
+    cells = pd.DataFrame(columns)
     starts = header_line + 1 + np.arange(count, dtype=np.int64) + np.concatenate([[0], np.cumsum(extra)[:-1]])
     after = header_line + 1 + count + int(extra.sum())
     lines = np.concatenate([head.lines[:header_index + 1], starts.astype(np.int64),
                             np.arange(after, after + len(tail), dtype=np.int64)])
-    counts = np.concatenate([head.field_counts[:header_index + 1], np.full(count, body.shape[1], dtype=np.int64),
+    counts = np.concatenate([head.field_counts[:header_index + 1], np.full(count, body_width, dtype=np.int64),
                              np.array([len(r) for r in tail], dtype=np.int64)])
     top_filled = head.filled_counts()[:header_index + 1]
     tail_filled = np.array([sum(1 for c in r if c.strip()) for r in tail], dtype=np.int64)
-    filled = np.concatenate([top_filled, np.where(empty, 0, body.shape[1]), tail_filled])
+    filled = np.concatenate([top_filled, np.where(empty, 0, body_width), tail_filled])
     return Records(cells, lines, counts, head.delimiter, None, filled)
