@@ -42,6 +42,35 @@ async def test_enter_opens_a_reps_ledger_and_escape_restores_the_cursor(small):
         assert app.table("reps-table").selected_key == "Cy Dunn"
 
 
+async def test_the_rep_under_the_cursor_is_laid_out_before_enter_and_only_for_that_snapshot(small):
+    app = make_app(small)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot)
+        await pilot.press("down", "down")  # Cy Dunn
+        await wait_for(pilot, lambda: app._prefetched is not None and app._prefetched[1] == "Cy Dunn",
+                       "Cy's rows laid out")
+        prefetched = app._prefetched[2]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RepLedgerScreen) and app.screen.table,
+                       "the ledger screen")
+        assert app.screen.frame is prefetched   # nothing gathered again
+        assert list(app.screen.rows["show_where"]) == ["opps.csv:5", "acts.csv:5", "acts.csv:6"]
+        await pilot.press("escape")
+        # Rows laid out from an older snapshot are not shown after a rescore.
+        await pilot.press("up")   # Bo
+        await wait_for(pilot, lambda: app._prefetched is not None and app._prefetched[1] != "Cy Dunn",
+                       "the next rep's rows")
+        rep, stale, generation = app._prefetched[1], app._prefetched[2], app.snapshot.generation
+        await pilot.press("r")
+        await rescored(pilot, generation)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RepLedgerScreen) and app.screen.table,
+                       "the ledger screen")
+        assert app.screen.rep == rep and app.screen.snapshot is app.snapshot
+        assert app.screen.frame is not stale and app._prefetched is None   # let go
+        assert list(app.screen.frame["show_where"]) == list(stale["show_where"])   # the same rows, made anew
+
+
 async def test_ledger_shows_uncounted_rows_with_reasons_and_filters_and_sorts(small):
     app = make_app(small)
     async with app.run_test(size=(120, 30)) as pilot:

@@ -17,7 +17,6 @@ ABOUT = ("Drop Salesforce or HubSpot exports (CSV, XLSX) into the data folder: t
 
 
 class HelpScreen(ModalScreen[None]):
-    CSS_PATH = "help.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,question_mark,q", "app.pop_screen", "Close help")]
 
     def __init__(self, bindings: list[tuple[str, str]]) -> None:

@@ -14,13 +14,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from spiff_tui.core.names import display_text
 from spiff_tui.ui import format as fmt
 from spiff_tui.ui.ledger_rows import FIELDS, LEDGER_COLUMNS, display_columns, haystack, rep_ledger, shown
 from spiff_tui.ui.widgets.filter_bar import FilterBar
 from spiff_tui.ui.widgets.ledger_table import LedgerTable
+from spiff_tui.ui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -31,7 +32,6 @@ FILTER_DELAY = 0.15
 
 
 class RepLedgerScreen(Screen[None]):
-    CSS_PATH = "rep_ledger.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("slash", "filter", "Filter"),
@@ -39,10 +39,12 @@ class RepLedgerScreen(Screen[None]):
         Binding("e", "export", "Export"),
     ]
 
-    def __init__(self, snapshot: Snapshot, rep: str) -> None:
+    def __init__(self, snapshot: Snapshot, rep: str, rows: pd.DataFrame | None = None) -> None:
+        """`rows`: the rep's drilldown rows from this snapshot if they are laid out already."""
         super().__init__()
         self.rep = rep
         self.snapshot = snapshot
+        self._ready_rows = rows
         self.sort_index: int | None = None
         self.filter_text = ""
         self.frame: pd.DataFrame | None = None
@@ -57,19 +59,20 @@ class RepLedgerScreen(Screen[None]):
         yield Static(id="ledger-title")
         yield FilterBar(id="ledger-filter")
         yield Vertical(id="ledger-body")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     async def on_mount(self) -> None:
-        await self.update_snapshot(self.snapshot)
+        rows, self._ready_rows = self._ready_rows, None
+        await self.update_snapshot(self.snapshot, rows)
 
     @property
     def table(self) -> LedgerTable | None:
         return self._table
 
-    async def update_snapshot(self, snapshot: Snapshot) -> None:
+    async def update_snapshot(self, snapshot: Snapshot, rows: pd.DataFrame | None = None) -> None:
         """Show this rep's rows from a new snapshot, keeping filter, sort and cursor row."""
         self.snapshot = snapshot
-        self.frame = rep_ledger(snapshot.ledger_parts_of(self.rep, FIELDS))
+        self.frame = rows if rows is not None else rep_ledger(snapshot.ledger_parts_of(self.rep, FIELDS))
         self._haystack = None
         await self._show_rows()
 

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from spiff_tui.core.names import display_text
 from spiff_tui.ui import format as fmt
@@ -16,13 +16,13 @@ from spiff_tui.ui.boards import member_rows
 from spiff_tui.ui.columns import MEMBER_COLUMNS
 from spiff_tui.ui.widgets.board_table import BoardTable
 from spiff_tui.ui.widgets.filter_bar import FilterBar
+from spiff_tui.ui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     from spiff_tui.core.snapshot import Snapshot
 
 
 class TeamScreen(Screen[None]):
-    CSS_PATH = "team.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("slash", "filter", "Filter"),
@@ -39,7 +39,7 @@ class TeamScreen(Screen[None]):
         yield Static(id="team-title")
         yield FilterBar(id="team-filter")
         yield BoardTable(MEMBER_COLUMNS, id="team-table")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     @property
     def table(self) -> BoardTable:
