@@ -239,3 +239,23 @@ async def test_q_quits(small):
         await loaded(pilot)
         await pilot.press("q")
         await wait_for(pilot, lambda: not app.is_running, "the app to quit")
+
+
+async def test_the_footer_follows_the_keys_but_is_not_rebuilt_when_they_stay_the_same(small):
+    from textual.widgets._footer import FooterKey
+
+    from spiff_tui.ui.widgets.footer import KeyFooter
+
+    app = make_app(small)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await loaded(pilot)
+        footer = app.screen.query_one(KeyFooter)
+        await wait_for(pilot, lambda: footer.query(FooterKey), "the footer's keys")
+        keys = list(footer.query(FooterKey))
+        assert "Rescore" in [key.description for key in keys]
+        await pilot.press("2")   # another board: the same keys
+        await pilot.pause()
+        assert list(footer.query(FooterKey)) == keys
+        await pilot.press("slash")   # the filter bar has a key of its own
+        await wait_for(pilot, lambda: "Clear filter" in [k.description for k in footer.query(FooterKey)],
+                       "the filter's key in the footer")
