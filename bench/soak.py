@@ -41,7 +41,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from spiff_tui.core.folder import is_export_name
+from spiff_tui.core.export_names import is_export_name
 from spiff_tui.ui import live
 from spiff_tui.ui.app import SpiffApp
 from spiff_tui.ui.live import default_watcher

@@ -211,3 +211,16 @@ def test_a_reps_drilldown_lists_opportunities_by_kind_then_activities_each_in_fi
                zip(ledger["file"], ledger["line"], ledger["reason"], ledger["rep"]) if rep == "Ava Patel"}
     assert dict(zip(frame["show_where"], frame["reason"])) == reasons
     assert "not over 5,000" in reasons["c_opportunities.csv:3"]
+
+
+def test_the_app_and_its_watcher_start_without_loading_pandas(tmp_path):
+    """The first frame and the watcher come before the engine: pandas loads on the rescore thread."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from pathlib import Path; from spiff_tui.ui.app import SpiffApp; "
+            "from spiff_tui.ui.watcher import FolderWatcher; "
+            "w = FolderWatcher(Path(sys.argv[1]), Path(sys.argv[1]) / 'rules.toml', lambda: None); "
+            "w.start(); w.stop(); assert 'pandas' not in sys.modules, 'pandas was loaded'")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr

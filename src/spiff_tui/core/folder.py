@@ -6,21 +6,11 @@ import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from spiff_tui.core.export_names import is_export_name
 from spiff_tui.core.memory import release_freed_memory
 from spiff_tui.core.problems import ERROR, Problem
 from spiff_tui.core.reader import FileResult, read_export
 from spiff_tui.core.rules import Rules
-
-EXPORT_SUFFIXES = (".csv", ".xlsx")
-PARTIAL_SUFFIXES = (".tmp", ".part", ".crdownload", ".swp")
-
-
-def is_export_name(name: str) -> bool:
-    lowered = name.lower()
-    if name.startswith((".", "~$")) or lowered.endswith(PARTIAL_SUFFIXES):
-        return False
-    return lowered.endswith(EXPORT_SUFFIXES)
-
 
 def list_exports(folder: Path) -> list[Path]:
     """Export files directly in the folder, in name order; sub-folders, hidden and partial files skipped."""

@@ -28,7 +28,7 @@ Stamp = tuple[str, int, int]
 
 def folder_stamps(folder: Path, rules_path: Path) -> frozenset[Stamp]:
     """(name, size, mtime) of every export in the folder and of the rules file; cheap, stat only."""
-    from spiff_tui.core.folder import is_export_name
+    from spiff_tui.core.export_names import is_export_name
 
     stamps: set[Stamp] = set()
     try:

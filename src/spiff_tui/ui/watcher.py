@@ -26,7 +26,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-from spiff_tui.core.folder import is_export_name
+from spiff_tui.core.export_names import is_export_name
 
 # Writes, renames and deletions only: opening or reading a file (ours included) is never a change,
 # and with inotify these filters mean IN_OPEN, IN_ACCESS and IN_CLOSE_NOWRITE are not even asked for.
