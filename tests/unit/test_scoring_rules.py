@@ -346,3 +346,20 @@ def test_an_owner_merged_down_a_formatted_xlsx_report_credits_every_row_it_cover
     snapshot = score_dir(folder)
     assert [ledger_row(snapshot, i)["line"] for i in ("1", "2", "3")] == [4, 5, 6]
     assert row_of(snapshot, "reps", "rep", "Ava Patel")["total_points"] == 8   # 2 + 4 + 2
+
+
+def test_blank_cells_past_the_header_are_a_dialect_on_most_rows_and_ragged_on_a_few(tmp_path):
+    rows = [opp("1", "Ava Patel", "Demo"), opp("2", "Ava Patel", "Closed Won"), opp("3", "Ava Patel", "Demo")]
+    every = make_contest(tmp_path / "every")
+    write(every, "opportunities.csv", csv_text(OPPS_HEADER, rows).replace("\n", ",\n").replace(
+        OPPS_HEADER[-1] + ",\n", OPPS_HEADER[-1] + "\n"))   # every row but not the header
+    snapshot = score_dir(every)
+    assert not snapshot.has_errors
+    assert row_of(snapshot, "reps", "rep", "Ava Patel")["total_points"] == 2 + 4 + 2
+    one = make_contest(tmp_path / "one")
+    write(one, "opportunities.csv", csv_text(OPPS_HEADER, rows).replace("Closed Won,,4/10/2026\n",
+                                                                      "Closed Won,,4/10/2026,\n"))
+    snapshot = score_dir(one)
+    assert [(p.line, p.message) for p in snapshot.problems if p.severity == "error"] == [
+        (3, "row has 11 cells but the header has 10; row set aside")]
+    assert row_of(snapshot, "reps", "rep", "Ava Patel")["total_points"] == 2 + 2

@@ -195,8 +195,10 @@ def _assemble(head: Records, header_index: int, table, tail_rows: list[str], hea
     # twice over is the peak memory of reading a large export.
     columns = {}
     for column in range(width):
-        pieces = [frame.pop(column) for frame in (top, body, tail_cells) if column in frame]
-        columns[column] = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0].reset_index(drop=True)
+        # A ragged row in the tail can be wider than the header and the body: blanks there.
+        pieces = [frame.pop(column) if column in frame else pd.Series([None] * len(frame), dtype=object)
+                  for frame in (top, body, tail_cells)]
+        columns[column] = pd.concat(pieces, ignore_index=True)
         del pieces
     cells = pd.DataFrame(columns)
     starts = header_line + 1 + np.arange(count, dtype=np.int64) + np.concatenate([[0], np.cumsum(extra)[:-1]])

@@ -234,7 +234,10 @@ def _structural_checks(name: str, records: Records, layout: Layout, header_cells
         if over.any():
             extra_blank[over] = _extra_cells_blank(records.cells, rows[over], header_cells)
         fewest = _named_cells(records.cells.iloc[layout.header_index].tolist())
-        ragged = ((counts < fewest) | ((counts > header_cells) & ~extra_blank)) \
+        # Blank cells past the header on most rows are the export's trailing delimiter; on a few
+        # rows they are as ragged as any other extra cell.
+        trailing_delimiter = over.sum() * 2 > len(rows)
+        ragged = ((counts < fewest) | (over & ~(extra_blank & trailing_delimiter))) \
             & (lines != records.unterminated_line)
         for line, count in zip(lines[ragged], counts[ragged]):
             problems.append(Problem(name, int(line), None,
@@ -254,7 +257,7 @@ def _structural_checks(name: str, records: Records, layout: Layout, header_cells
 
 def _named_cells(header: list[object]) -> int:
     """Cells up to the last non-blank header cell: a trailing delimiter names no column."""
-    texts = ["" if v is None or v != v else str(v).strip() for v in header]
+    texts = ["" if v is None or pd.isna(v) else str(v).strip() for v in header]
     while texts and not texts[-1]:
         texts.pop()
     return len(texts)
