@@ -269,9 +269,10 @@ CASES: dict[str, Case] = {
                                 ("38_error_cells.xlsx:2: [Amount] error: '#N/A' is not an amount",
                                  "38_error_cells.xlsx:3: [Created Date] error: '#REF!' is not a date"),
                                 counted={4: GOOD[4]}, not_counted={2: "is not an amount", 3: "is not a date"}),
-    "39_formula_without_cache": Case(("39_formula_no_cache.xlsx",), 0,
-                                     ("39_formula_no_cache.xlsx:3: warning: 2 formula cells have no saved value "
-                                      "(H3, G4); they read as blank — open and save the workbook in Excel",),
+    "39_formula_without_cache": Case(("39_formula_no_cache.xlsx",), 1,
+                                     ("39_formula_no_cache.xlsx:3: error: formula cell H3 has no saved value and "
+                                      "read as blank — open and save the workbook in Excel",
+                                      "39_formula_no_cache.xlsx:4: error: formula cell G4 has no saved value"),
                                      counted={2: GOOD[2]}, not_counted={3: "no created date", 4: "no amount"}),
     "40_merged_cells": Case(("40_merged_cells.xlsx",), 0, counted={4: GOOD[2], 5: GOOD[3], 6: GOOD[4]}),
     "41_second_sheet": Case(("41_second_sheet.xlsx",), 0, counted=GOOD),

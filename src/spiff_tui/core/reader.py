@@ -133,22 +133,25 @@ def _locate(head: Records, rules: Rules) -> tuple[int, set[int]] | None:
 
 
 def _read_workbook(path: Path, data: bytes, rules: Rules, base: FileResult, notes: list[Problem]) -> FileResult:
+    def has_layout(records: Records) -> bool:
+        return find_layout(records.cells, records.filled_counts(), rules, rules.input.day_first).kind is not None
+
     try:
-        sheets = read_sheets(path, data)
+        sheets = read_sheets(path, data, enough=has_layout)   # sheets after the first export are not read
     except BadWorkbook as exc:
         return _with(base, *notes, Problem(base.name, None, None, f"{exc}; file skipped"))
-    if not any(len(records.cells) for _, records in sheets):
+    if not any(len(records.cells) for _, records, _ in sheets):
         return _with(base, *notes, Problem(base.name, None, None, "workbook has no data; nothing to read", WARNING))
-    blank_formulas = formulas_without_values(data)
-    if blank_formulas:
-        cells = ", ".join(cell for cell, _ in blank_formulas[:5]) + (", …" if len(blank_formulas) > 5 else "")
-        notes = notes + [Problem(base.name, blank_formulas[0][1], None,
-                                 f"{len(blank_formulas)} formula cells have no saved value ({cells}); they read "
-                                 "as blank — open and save the workbook in Excel", WARNING)]
-    for sheet, records in sheets:
-        if find_layout(records.cells, records.filled_counts(), rules, rules.input.day_first).kind:
-            return _build(base, records, rules, notes, encoding="xlsx", sheet=sheet)
-    return _build(base, sheets[0][1], rules, notes, encoding="xlsx", sheet=sheets[0][0])
+    title, records, part = sheets[-1] if has_layout(sheets[-1][1]) else sheets[0]
+    by_row: dict[int, list[str]] = {}
+    for cell, row in formulas_without_values(data, part):
+        by_row.setdefault(row, []).append(cell)
+    # The value could not be read: an error on each row it leaves blank, like any unreadable value.
+    notes = notes + [Problem(base.name, row, None, (f"formula cell {cells[0]} has" if len(cells) == 1 else
+                                                    f"formula cells {', '.join(cells)} have")
+                             + " no saved value and read as blank — open and save the workbook in Excel")
+                     for row, cells in sorted(by_row.items())]
+    return _build(base, records, rules, notes, encoding="xlsx", sheet=title)
 
 
 def _plain_utf8_start(data: bytes) -> int | None:

@@ -8,6 +8,7 @@ import re
 import threading
 import warnings
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,10 @@ from spiff_tui.core.csv_records import Records
 
 MAX_UNCOMPRESSED = 512 * 1024 * 1024
 MAX_RATIO = 200
+# Many parts each under the per-part check can still inflate to far more than real exports do:
+# past this size the archive as a whole must not be compressed more than MAX_TOTAL_RATIO:1.
+LARGE_TOTAL = 64 * 1024 * 1024
+MAX_TOTAL_RATIO = 100
 
 
 class BadWorkbook(Exception):
@@ -33,6 +38,10 @@ def check_archive(path: Path | io.BytesIO) -> None:
     total = sum(m.file_size for m in members)
     if total > MAX_UNCOMPRESSED:
         raise BadWorkbook(f"refused: the workbook would inflate to {total / 2**20:,.0f} MiB")
+    packed = max(sum(m.compress_size for m in members), 1)
+    if total > LARGE_TOTAL and total > MAX_TOTAL_RATIO * packed:
+        raise BadWorkbook(f"refused: the workbook would inflate to {total / 2**20:,.0f} MiB, compressed "
+                          f"{total // packed:,}:1 (a decompression bomb?)")
     for member in members:
         if member.file_size > 10 * 2**20 and member.file_size > MAX_RATIO * max(member.compress_size, 1):
             raise BadWorkbook(f"refused: '{member.filename}' is compressed {member.file_size // max(member.compress_size, 1):,}:1"
@@ -62,21 +71,23 @@ _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.DOTALL)
 _REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 
 
-def formulas_without_values(data: bytes) -> list[tuple[str, int]]:
-    """(cell, row) of formula cells saved with no value — a workbook written by a program and never
-    opened in Excel; such cells read as blank."""
+def formulas_without_values(data: bytes, sheet_part: str) -> list[tuple[str, int]]:
+    """(cell, row) of the sheet's formula cells saved with no value — a workbook written by a program
+    and never opened in Excel; such cells read as blank."""
     found = []
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        for name in sorted(n for n in archive.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")):
-            xml = archive.read(name)
-            if b"<f" not in xml:
-                continue
-            for match in _CELL.finditer(xml):
-                body = match.group(2) or b""
-                if b"<f" in body and not re.search(rb"<v>[^<]", body):
-                    ref = _REF.search(match.group(1))
-                    if ref:
-                        found.append((ref.group(1).decode() + ref.group(2).decode(), int(ref.group(2))))
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            xml = archive.read(sheet_part)
+    except (KeyError, zipfile.BadZipFile, ValueError):
+        return found
+    if b"<f" not in xml:
+        return found
+    for match in _CELL.finditer(xml):
+        body = match.group(2) or b""
+        if b"<f" in body and not re.search(rb"<v>[^<]", body):
+            ref = _REF.search(match.group(1))
+            if ref:
+                found.append((ref.group(1).decode() + ref.group(2).decode(), int(ref.group(2))))
     return found
 
 
@@ -104,22 +115,25 @@ def _merged_ranges(archive: io.BytesIO, sheet_path: str) -> list[tuple[int, int,
     return ranges
 
 
-def _fill_vertical_merges(by_row: dict[int, list[str]], ranges: list[tuple[int, int, int]]) -> None:
+def _fill_vertical_merges(by_row: dict[int, dict[int, str]], ranges: list[tuple[int, int, int]]) -> None:
     """A value merged down a column (a formatted report's grouping) belongs to every row it covers."""
     for column, first, last in ranges:
-        top = by_row.get(first, [])
-        value = top[column] if column < len(top) else ""
+        value = by_row.get(first, {}).get(column, "")
+        if not value:
+            continue
         for number in range(first + 1, last + 1):
             row = by_row.get(number)
-            if row is not None and column < len(row) and row[column] == "":
+            if row is not None and not row.get(column):
                 row[column] = value
 
 
 _OPENING = threading.Lock()
 
 
-def read_sheets(path: Path, data: bytes | None = None) -> list[tuple[str, Records]]:
-    """Every worksheet of the workbook as records, line = the Excel row number.
+def read_sheets(path: Path, data: bytes | None = None,
+                enough: Callable[[Records], bool] = lambda records: False) -> list[tuple[str, Records, str]]:
+    """The worksheets of the workbook as (title, records, part in the archive), line = the Excel row
+    number, in order up to the first that is `enough` (the rest are not read).
 
     The bytes are checked and opened as one in-memory archive: openpyxl refuses a path not named
     .xlsx (an XLSX saved as .csv), and a file replaced between the check and the read is never opened.
@@ -139,24 +153,54 @@ def read_sheets(path: Path, data: bytes | None = None) -> list[tuple[str, Record
     sheets = []
     try:
         for sheet in workbook.worksheets:
-            rows, lines = [], []
-            by_row = {}
-            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-                by_row[number] = [cell_text(v) for v in row] if row else []
-            _fill_vertical_merges(by_row, _merged_ranges(archive, getattr(sheet, "_worksheet_path", "")))
-            for number, row in by_row.items():
-                if any(v != "" for v in row):
-                    rows.append(row)
-                    lines.append(number)
-            counts = np.fromiter((len(_trimmed(r)) for r in rows), dtype=np.int64, count=len(rows))
-            width = max((len(r) for r in rows), default=0)
-            cells = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
-            sheets.append((sheet.title, Records(cells, np.asarray(lines, dtype=np.int64), counts, "xlsx")))
+            part = getattr(sheet, "_worksheet_path", "")
+            by_row = _filled_cells(sheet)
+            _fill_vertical_merges(by_row, _merged_ranges(archive, part))
+            sheets.append((sheet.title, _records(by_row), part))
+            if enough(sheets[-1][1]):
+                break
     except Exception as exc:
         raise BadWorkbook(f"workbook damaged while reading ({type(exc).__name__}: {exc})")
     finally:
         workbook.close()
     return sheets
+
+
+def _filled_cells(sheet) -> dict[int, dict[int, str]]:
+    """Row number -> {column index: text} of the sheet's non-blank cells, as the sheet's XML lists
+    them. Nothing is padded: openpyxl's row iterator fills every row out to the sheet's declared
+    size, so one stray cell at XFD1048576 would cost seventeen billion empty cells."""
+    try:
+        from openpyxl.worksheet._reader import WorkSheetParser
+    except ImportError:   # a later openpyxl: its own (padding) iterator
+        return {number: {column: text for column, text in enumerate(map(cell_text, row)) if text}
+                for number, row in enumerate(sheet.iter_rows(values_only=True), start=1) if row}
+    book = sheet.parent
+    by_row: dict[int, dict[int, str]] = {}
+    with sheet._get_source() as source:
+        parser = WorkSheetParser(source, sheet._shared_strings, data_only=book.data_only, epoch=book.epoch,
+                                 date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+        for number, cells in parser.parse():
+            texts = {cell["column"] - 1: cell_text(cell["value"]) for cell in cells}
+            by_row[number] = {column: text for column, text in texts.items() if text}
+    return by_row
+
+
+def _records(by_row: dict[int, dict[int, str]]) -> Records:
+    """The filled rows as records over the columns that hold anything: a column blank from top to
+    bottom says nothing, and leaving it out keeps a stray far-right cell from widening every row."""
+    numbers = sorted(number for number, row in by_row.items() if row)
+    used = sorted({column for number in numbers for column in by_row[number]})
+    place = {column: index for index, column in enumerate(used)}
+    rows = []
+    for number in numbers:
+        row = [""] * len(used)
+        for column, text in by_row[number].items():
+            row[place[column]] = text
+        rows.append(row)
+    counts = np.fromiter((len(_trimmed(r)) for r in rows), dtype=np.int64, count=len(rows))
+    cells = pd.DataFrame(rows, columns=range(len(used)), dtype=object)
+    return Records(cells, np.asarray(numbers, dtype=np.int64), counts, "xlsx")
 
 
 def _trimmed(row: list[str]) -> list[str]:
