@@ -363,3 +363,22 @@ def test_blank_cells_past_the_header_are_a_dialect_on_most_rows_and_ragged_on_a_
     assert [(p.line, p.message) for p in snapshot.problems if p.severity == "error"] == [
         (3, "row has 11 cells but the header has 10; row set aside")]
     assert row_of(snapshot, "reps", "rep", "Ava Patel")["total_points"] == 2 + 2
+
+
+def test_a_row_thousands_of_cells_wide_is_set_aside_without_widening_the_others(tmp_path):
+    from spiff_tui.core.csv_records import read_records
+
+    rows = [opp(str(i), "Ava Patel", "Demo") for i in range(1, 5)]
+    text = csv_text(OPPS_HEADER, rows)
+    lines = text.splitlines(keepends=True)
+    lines[2] = lines[2].rstrip("\n") + "," * 50_000 + "far right\n"   # a filled cell far past the header
+    lines[3] = lines[3].rstrip("\n") + "," * 50_000 + "\n"            # only blank ones
+    records = read_records("".join(lines))
+    assert records.cells.shape[1] <= 256 and records.field_counts[2] == len(OPPS_HEADER) + 50_000
+    folder = make_contest(tmp_path)
+    write(folder, "opportunities.csv", "".join(lines))
+    snapshot = score_dir(folder)
+    assert [(p.line, p.message) for p in snapshot.problems if p.severity == "error"] == [
+        (3, f"row has {len(OPPS_HEADER) + 50_000} cells but the header has {len(OPPS_HEADER)}; row set aside"),
+        (4, f"row has {len(OPPS_HEADER) + 50_000} cells but the header has {len(OPPS_HEADER)}; row set aside")]
+    assert row_of(snapshot, "reps", "rep", "Ava Patel")["total_points"] == 2 + 2

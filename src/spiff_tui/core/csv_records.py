@@ -11,12 +11,15 @@ import numpy as np
 import pandas as pd
 
 DELIMITERS = (",", ";", "\t", "|")
+# Cells kept per record at least (and at most four times the usual record's): see read_records.
+MIN_STORED_WIDTH = 256
 csv.field_size_limit(1 << 30)
 
 
 @dataclass(frozen=True)
 class Records:
-    """Cells of every record (positional columns, '' for an empty cell, None past a short row)."""
+    """Cells of every record (positional columns, '' for an empty cell, None past a short row);
+    field_counts and filled count every cell, even of a record too wide to keep whole."""
 
     cells: pd.DataFrame
     lines: np.ndarray      # 1-based physical line each record starts on
@@ -94,6 +97,13 @@ def read_records(text: str) -> Records:
     # Counted here, while the cells are Python strings: far cheaper than string ops per column later.
     filled = np.fromiter((sum(1 for cell in r if cell.strip()) for r in rows), dtype=np.int64, count=len(rows))
     width = int(counts.max()) if len(counts) else 0
+    stored = max(MIN_STORED_WIDTH, 4 * int(np.median(counts))) if len(counts) else 0
+    if width > stored:
+        # Every record is padded to the widest: one line of 200,000 delimiters would make every
+        # record that wide. Past this width a record is ragged whatever its cells hold, and its
+        # counts above still say how many there were and how many were filled.
+        rows = [row[:stored] for row in rows]
+        width = stored
     padded = [row + [None] * (width - len(row)) if len(row) < width else row for row in rows]
     cells = pd.DataFrame(padded, dtype=object) if rows else pd.DataFrame()
     return Records(cells, np.asarray(lines, dtype=np.int64), counts, delimiter, unterminated, filled)

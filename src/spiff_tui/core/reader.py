@@ -235,7 +235,7 @@ def _structural_checks(name: str, records: Records, layout: Layout, header_cells
         extra_blank = np.ones(len(rows), dtype=bool)
         over = counts > header_cells
         if over.any():
-            extra_blank[over] = _extra_cells_blank(records.cells, rows[over], header_cells)
+            extra_blank[over] = _extra_cells_blank(records, rows[over], header_cells)
         fewest = _named_cells(records.cells.iloc[layout.header_index].tolist())
         # Blank cells past the header on most rows are the export's trailing delimiter; on a few
         # rows they are as ragged as any other extra cell.
@@ -266,11 +266,12 @@ def _named_cells(header: list[object]) -> int:
     return len(texts)
 
 
-def _extra_cells_blank(cells: pd.DataFrame, rows: np.ndarray, header_cells: int) -> np.ndarray:
-    if cells.shape[1] <= header_cells:
-        return np.ones(len(rows), dtype=bool)
-    extra = cells.iloc[rows, header_cells:].fillna("").astype(str)
-    return (extra.apply(lambda col: col.str.strip()) == "").all(axis=1).to_numpy()
+def _extra_cells_blank(records: Records, rows: np.ndarray, header_cells: int) -> np.ndarray:
+    """Whether every cell past the header is blank: all of a row's filled cells are under the header.
+    (Counted, not looked at: a very wide row keeps only its first cells.)"""
+    within = records.cells.iloc[rows, :header_cells].fillna("").astype(str)
+    filled_within = (within.apply(lambda col: col.str.strip()) != "").sum(axis=1).to_numpy()
+    return records.filled_counts()[rows] == filled_within
 
 
 def _typed(frame: pd.DataFrame, kind: str, headers: dict[str, str], rules: Rules, name: str,
