@@ -382,3 +382,20 @@ def test_a_row_thousands_of_cells_wide_is_set_aside_without_widening_the_others(
         (3, f"row has {len(OPPS_HEADER) + 50_000} cells but the header has {len(OPPS_HEADER)}; row set aside"),
         (4, f"row has {len(OPPS_HEADER) + 50_000} cells but the header has {len(OPPS_HEADER)}; row set aside")]
     assert row_of(snapshot, "reps", "rep", "Ava Patel")["total_points"] == 2 + 2
+
+
+def test_an_amount_whose_currency_disagrees_with_the_currency_column_is_not_scored_and_is_named(tmp_path):
+    folder = make_contest(tmp_path)
+    header = OPPS_HEADER + ["Amount Currency"]
+    rows = [opp("u1", "Zed Zed", "Closed Won", type_="Upsell", ae="Ava Patel", amount="$9000") + ["GBP"],
+            opp("u2", "Zed Zed", "Closed Won", type_="Upsell", ae="Ava Patel", amount="9000") + ["usd"],
+            opp("u3", "Zed Zed", "Closed Won", type_="Upsell", ae="Ava Patel", amount="$9000") + ["$"],
+            opp("u4", "Zed Zed", "Closed Won", type_="Upsell", ae="Ava Patel", amount="€9000") + [""]]
+    write(folder, "opportunities.csv", csv_text(header, rows))
+    snapshot = score_dir(folder)
+    assert [str(p) for p in snapshot.problems if p.severity == "error"] == [
+        "opportunities.csv:2: [Amount] error: '$9000' is in USD but Amount Currency says GBP; row not scored"]
+    assert ledger_row(snapshot, "u1")["reason"] == "amount in USD but the currency column says GBP"
+    assert [ledger_row(snapshot, i)["counted"] for i in ("u1", "u2", "u3", "u4")] == [False, True, True, False]
+    assert ledger_row(snapshot, "u4")["reason"] == "amount in EUR, no rate to USD in [input] rates"
+    assert row_of(snapshot, "reps", "rep", "Ava Patel")["total_points"] == 3 + 3

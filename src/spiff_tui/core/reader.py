@@ -18,7 +18,7 @@ from spiff_tui.core.layout import Layout, find_layout
 from spiff_tui.core.problems import INFO, WARNING, Problem
 from spiff_tui.core.rules import Rules
 from spiff_tui.core.text import TEXT, display_text
-from spiff_tui.core.values import parse_amounts, parse_dates, parse_flags
+from spiff_tui.core.values import CONFLICT, CURRENCY_SYMBOLS, parse_amounts, parse_dates, parse_flags
 from spiff_tui.core.xlsx_records import BadWorkbook, formulas_without_values, read_sheets
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -294,8 +294,14 @@ def _typed(frame: pd.DataFrame, kind: str, headers: dict[str, str], rules: Rules
     if kind == "opportunities" and "amount" in frame:
         amount, currency, invalid = parse_amounts(frame["amount"], rules.input.decimal)
         frame["amount_value"] = amount
-        frame["amount_currency"] = _currency(frame, currency, rules)
+        frame["amount_currency"], conflict = _currency(frame, currency, rules)
         _report(frame, invalid, "amount", headers, name, problems, "is not an amount")
+        for line, value, code in zip(frame.loc[conflict, "line"], frame.loc[conflict, "amount"],
+                                     frame.loc[conflict, "amount_currency"]):
+            written, column = code.split(CONFLICT)
+            problems.append(Problem(name, int(line), headers["amount"],
+                                    f"'{display_text(value, 40)}' is in {written} but {headers['currency']} says "
+                                    f"{column}; row not scored"))
     if kind == "accounts":
         frame["is_target"], unclear = parse_flags(frame["target"])
         if unclear.any():
@@ -307,10 +313,17 @@ def _typed(frame: pd.DataFrame, kind: str, headers: dict[str, str], rules: Rules
     return frame
 
 
-def _currency(frame: pd.DataFrame, written: pd.Series, rules: Rules) -> pd.Series:
-    from_column = frame["currency"].str.strip().str.upper() if "currency" in frame else ""
-    code = written.where(written != "", from_column) if "currency" in frame else written
-    return code.replace("", rules.input.currency)
+def _currency(frame: pd.DataFrame, written: pd.Series, rules: Rules) -> tuple[pd.Series, pd.Series]:
+    """Each amount's currency code — written with the amount, else the currency column's, else the
+    contest's — and where the two disagree (the code is then 'written≠column', which has no rate)."""
+    if "currency" not in frame:
+        return written.replace("", rules.input.currency), pd.Series(False, index=frame.index)
+    stated = frame["currency"].astype(str).str.strip().str.upper()
+    stated = stated.map(lambda code: CURRENCY_SYMBOLS.get(code, code)).astype(object)
+    conflict = (written != "") & (stated != "") & (written != stated)
+    code = written.where(written != "", stated).replace("", rules.input.currency)
+    code[conflict] = written[conflict] + CONFLICT + stated[conflict]
+    return code, conflict
 
 
 def _report(frame: pd.DataFrame, invalid: pd.Series, column: str, headers: dict[str, str], name: str,

@@ -25,6 +25,7 @@ from spiff_tui.core.text import (
     safe_text,
     stripped,
 )
+from spiff_tui.core.values import CONFLICT
 
 # Carried from the per-file parts to the rules that cross files, then dropped (activities need no
 # export time: an activity counts once whichever file is newer). _file_order is set when parts are joined.
@@ -189,6 +190,9 @@ def _table_reasons(rules: Rules, table: ScoringTable, part: pd.DataFrame, keys: 
         bad_amount = amount.isna().to_numpy() & ~blank_mask(part["amount"])
         reasons.append((bad_amount, lambda hit: worded(display_labels(part["amount"][hit]),
                                                        "amount '{}' is not an amount")))
+        conflict = currency.astype(str).str.contains(CONFLICT, regex=False).to_numpy()
+        reasons.append((conflict, lambda hit: per_distinct(currency[hit], lambda code: "amount in {} but the currency "
+                                                           "column says {}".format(*code.split(CONFLICT)))))
         reasons.append(((amount_base.isna() & amount.notna()).to_numpy(), lambda hit: per_distinct(
             currency[hit], lambda code: f"amount in {code}, no rate to {rules.input.currency} in [input] rates")))
     if table.min_amount is not None:

@@ -16,6 +16,8 @@ TRUE_FLAGS = frozenset({"true", "yes", "y", "1", "x", "✓", "✔", "checked"})
 FALSE_FLAGS = frozenset({"false", "no", "n", "0", "-", "✗", "✘", "unchecked", "none"})
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 CURRENCY_SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
+# Joins the currency written with an amount and a disagreeing currency column's ('USD≠GBP').
+CONFLICT = "≠"
 
 
 def _uniques(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
