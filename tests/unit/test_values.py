@@ -68,3 +68,11 @@ def test_plain_amounts_by_hand():
     assert invalid.tolist() == [False, False, False, False, True, False]
     amount, _, _ = parse_amounts(pd.Series(["1.234,5", "12,5", "1.234"]), ",")
     assert amount.tolist() == [1234.5, 12.5, 1234.0]
+
+
+def test_a_time_after_a_date_is_read_past_and_anything_else_makes_it_no_date():
+    texts = ["4/10/2026 9:00 AM", "4/10/2026, 9:00 p.m.", "2026-04-10T09:15:00.000+0000", "2026-04-10 13:05 UTC",
+             "2026-04-10T09:15:00-05:00", "4/10/2026 garbage", "2026-04-10T25:99:00", "4/10/2026 9", "2026-04-10x"]
+    days, invalid, _ = parse_dates(pd.Series(texts), day_first=False)
+    assert list(invalid) == [False] * 5 + [True] * 4
+    assert {d.date() for d in days[:5]} == {dt.date(2026, 4, 10)}

@@ -39,8 +39,12 @@ def _spread(per_unique: pd.Series | np.ndarray, codes: np.ndarray, fill) -> np.n
     return result
 
 
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?", re.ASCII)
-_NUMERIC_DATE = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?:[ T,].*)?", re.ASCII)
+# A time of day after the date is read past (only the day counts); anything else makes the value
+# no date: '4/10/2026 garbage' or a 25th hour is not a day a rep can be credited for.
+_TIME = (r"(?:(?:[ T]|, ?)(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?"
+         r"(?: ?[AaPp]\.?[Mm]\.?)?(?: ?(?:Z|[+-]\d{2}(?::?\d{2})?|[A-Z]{2,5}))?)?")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME, re.ASCII)
+_NUMERIC_DATE = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})" + _TIME, re.ASCII)
 _SERIAL_DATE = re.compile(r"\d{5}(?:\.\d+)?", re.ASCII)
 _EPOCH_DAY = EXCEL_EPOCH.date()
 
