@@ -76,3 +76,11 @@ def test_a_time_after_a_date_is_read_past_and_anything_else_makes_it_no_date():
     days, invalid, _ = parse_dates(pd.Series(texts), day_first=False)
     assert list(invalid) == [False] * 5 + [True] * 4
     assert {d.date() for d in days[:5]} == {dt.date(2026, 4, 10)}
+
+
+def test_an_explicit_plus_sign_is_an_amount_and_a_doubled_sign_is_not():
+    from spiff_tui.core.values import parse_amounts
+
+    amount, currency, invalid = parse_amounts(pd.Series(["+6000", "+ $6,000.50", "++5", "+-5", "+"]), ".")
+    assert amount.tolist()[:2] == [6000.0, 6000.5] and currency.tolist()[:2] == ["", "USD"]
+    assert invalid.tolist() == [False, False, True, True, True]

@@ -104,7 +104,7 @@ def parse_dates(values: pd.Series, day_first: bool) -> tuple[pd.Series, pd.Serie
 def parse_amounts(values: pd.Series, decimal: str) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Amounts of a column: (amount, currency code or '', invalid), index-aligned with values.
 
-    Reads 12500, 12,500.00, $12,500, USD 12,500.00, 12 500 EUR, (1,200.00) negative, -5,
+    Reads 12500, 12,500.00, $12,500, USD 12,500.00, 12 500 EUR, (1,200.00) negative, -5, +5,
     1.2E+05, and decimal commas when decimal=",". NaN and infinity are invalid.
     """
     uniques, codes = _uniques(values)
@@ -149,6 +149,7 @@ def _amount_texts(uniques: pd.Series, decimal: str) -> tuple[pd.Series, pd.Serie
 
 def _full_amount_texts(uniques: pd.Series, decimal: str) -> tuple[pd.Series, pd.Series]:
     text = uniques.str.replace("[\u00a0\u202f]", " ", regex=True).str.strip()
+    text = text.str.replace(r"^\+ *(?=[0-9$€£¥.,A-Za-z])", "", regex=True)   # an explicit plus sign
     negative = (text.str.match(r"^\(.*\)$") | text.str.match(r"^-") | text.str.match(r".*-$")).fillna(False)
     text = text.str.replace(r"^\(|\)$", "", regex=True).str.strip("- ")
     leading = text.str.slice(0, 3).where(text.str.match(r"^[A-Za-z]{3}"))
