@@ -18,7 +18,13 @@ from spiff_tui.core.layout import Layout, find_layout
 from spiff_tui.core.problems import INFO, WARNING, Problem
 from spiff_tui.core.rules import Rules
 from spiff_tui.core.text import TEXT, display_text
-from spiff_tui.core.values import CONFLICT, CURRENCY_SYMBOLS, parse_amounts, parse_dates, parse_flags
+from spiff_tui.core.values import (
+    CONFLICT,
+    CURRENCY_SYMBOLS,
+    parse_amounts,
+    parse_dates,
+    parse_flags,
+)
 from spiff_tui.core.xlsx_records import BadWorkbook, formulas_without_values, read_sheets
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -318,7 +324,7 @@ def _currency(frame: pd.DataFrame, written: pd.Series, rules: Rules) -> tuple[pd
     contest's — and where the two disagree (the code is then 'written≠column', which has no rate)."""
     if "currency" not in frame:
         return written.replace("", rules.input.currency), pd.Series(False, index=frame.index)
-    stated = frame["currency"].astype(str).str.strip().str.upper()
+    stated = frame["currency"].astype(object).fillna("").astype(str).str.strip().str.upper()
     stated = stated.map(lambda code: CURRENCY_SYMBOLS.get(code, code)).astype(object)
     conflict = (written != "") & (stated != "") & (written != stated)
     code = written.where(written != "", stated).replace("", rules.input.currency)

@@ -23,8 +23,8 @@ from spiff_tui.ui.columns import (
 )
 from spiff_tui.ui.commands import SpiffCommands
 from spiff_tui.ui.live import LiveScoring, WatcherFactory, default_watcher
-from spiff_tui.ui.rescore import RESCAN_SECONDS
 from spiff_tui.ui.prefetch import PrefetchesDrilldowns
+from spiff_tui.ui.rescore import RESCAN_SECONDS
 from spiff_tui.ui.showing import ShowsScores
 from spiff_tui.ui.tv import TV_PANES, TvMode
 from spiff_tui.ui.widgets.board_table import BoardTable
@@ -46,7 +46,8 @@ TAB_KEYS = Binding.Group("Tabs", compact=True)
 class SpiffApp(LiveScoring, ShowsScores, PrefetchesDrilldowns, TvMode, App[int]):
     # The screens' stylesheets too: a stylesheet first met when its screen is pushed makes Textual
     # reparse every style and restyle the whole app, a tenth of a second on each first drilldown.
-    CSS_PATH = ["app.tcss", "screens/rep_ledger.tcss", "screens/team.tcss", "screens/help.tcss"]
+    CSS_PATH: ClassVar[list[str]] = ["app.tcss", "screens/rep_ledger.tcss", "screens/team.tcss",
+                                     "screens/help.tcss"]
     TITLE = "spiff-tui"
     AUTO_FOCUS = None  # focus is set on mount: the reps table, or nothing in TV mode
     COMMANDS = App.COMMANDS | {SpiffCommands}
