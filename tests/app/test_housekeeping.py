@@ -26,17 +26,21 @@ async def _show_toasts(pilot, count: int, label: str) -> list[weakref.ref]:
 
 
 async def test_toasts_that_have_gone_leave_no_rendered_lines_behind(small):
-    app = make_app(small)
+    app = make_app(small, rescan_seconds=3600)   # housekeeping only when this test calls the rescan
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await loaded(pilot)
         first = await _show_toasts(pilot, 30, "early")
         # Later toasts push the first ones out of Textual's own small per-widget layout caches.
         await _show_toasts(pilot, 30, "late")
+        gc.collect()
+        before = [ref for ref in first if ref() is not None]
         app._rescan()   # the periodic rescan, which also does the housekeeping
         await pilot.pause(0.1)
         gc.collect()
         kept = [ref for ref in first if ref() is not None]
         assert len(first) >= 20   # each toast seen while shown (a slow machine may miss a few)
-        # Without the housekeeping nearly all stay, in an lru_cache of 1,024 entries; with it only
-        # what Textual's per-widget layout caches (four arrangements each) still hold.
-        assert len(kept) <= 12
+        # Until the housekeeping nearly all stay, in an lru_cache of 1,024 entries; after it only
+        # what Textual's per-widget layout caches (four arrangements each) still hold, which
+        # depends on how the toasts overlapped on a busy machine.
+        assert len(before) >= len(first) - 6
+        assert len(kept) <= 16 and len(kept) <= len(before) - 10
