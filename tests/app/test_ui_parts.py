@@ -224,3 +224,44 @@ def test_the_app_and_its_watcher_start_without_loading_pandas(tmp_path):
             "w.start(); w.stop(); assert 'pandas' not in sys.modules, 'pandas was loaded'")
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_reader_counts_the_files_it_reads_for_the_board(tmp_path, workers):
+    from contest import ACTS_HEADER, act, csv_text, make_contest, opp, write
+
+    from spiff_tui.core.folder import FolderReader
+
+    folder = make_contest(tmp_path, opps=[opp("1", "Ava Patel", "Demo")])
+    write(folder, "activities.csv", csv_text(ACTS_HEADER, [act("a", "Ava Patel", "Call")]))
+    rules = load_rules(folder / "rules.toml")
+    reader, seen = FolderReader(workers=workers), []
+    reader.read(folder, rules, lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 3), (2, 3), (3, 3)]   # accounts, activities, opportunities
+    (folder / "activities.csv").write_text(csv_text(ACTS_HEADER, [act("b", "Ava Patel", "Call")]))
+    seen.clear()
+    reader.read(folder, rules, lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 1)]   # only the changed file is read again
+
+
+async def test_the_header_says_how_far_a_read_has_got():
+    from textual.app import App
+
+    from spiff_tui.ui.widgets.header import BoardHeader
+
+    class Host(App):
+        def compose(self):
+            yield BoardHeader()
+
+    async with Host().run_test() as pilot:
+        header = pilot.app.query_one(BoardHeader)
+        _shows_progress(header)
+
+
+def _shows_progress(header) -> None:
+    header.show(None, busy=True, progress=(1, 3))
+    assert header.plain == "spiff-tui · reading export 2 of 3…"
+    header.show(None, busy=True, progress=(3, 3))
+    assert header.plain == "spiff-tui · scoring 3 exports…"
+    header.show(None, busy=True)
+    assert header.plain == "spiff-tui · reading exports… · rescoring…"

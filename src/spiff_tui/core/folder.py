@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -11,6 +13,10 @@ from spiff_tui.core.memory import release_freed_memory
 from spiff_tui.core.problems import ERROR, Problem
 from spiff_tui.core.reader import FileResult, read_export
 from spiff_tui.core.rules import Rules
+
+# Files read so far, and files to read: see FolderReader.read.
+Progress = Callable[[int, int], None]
+
 
 def list_exports(folder: Path) -> list[Path]:
     """Export files directly in the folder, in name order; sub-folders, hidden and partial files skipped."""
@@ -39,7 +45,9 @@ class FolderReader:
         self._keep_last_good = keep_last_good
         self._lock = threading.Lock()
 
-    def read(self, folder: Path, rules: Rules) -> list[FileResult]:
+    def read(self, folder: Path, rules: Rules, progress: Progress | None = None) -> list[FileResult]:
+        """Every export's result; `progress(read, to_read)` is called as each changed file is read
+        (from the reading threads), for a board that shows how far a long first read has got."""
         settings = _reading_settings(rules)
         paths = list_exports(folder)
         with self._lock:
@@ -52,7 +60,7 @@ class FolderReader:
                 stamps[path] = FileStamp(stat.st_size, stat.st_mtime_ns)
             stale = [p for p, stamp in stamps.items()
                      if not (p in self._cache and self._cache[p][:2] == (stamp, settings))]
-            fresh = self._read_all(stale, rules, {p: stamps[p].size for p in stale})
+            fresh = self._read_all(stale, rules, {p: stamps[p].size for p in stale}, _counting(progress, len(stale)))
             for path in stale:
                 self._cache[path] = (stamps[path], settings, self._prefer_last_good(path, fresh[path]))
             results = [self._cache[p][2] for p in stamps]
@@ -61,18 +69,19 @@ class FolderReader:
                 self._last_good.pop(gone, None)
         return results
 
-    def _read_all(self, paths: list[Path], rules: Rules, sizes: dict[Path, int]) -> dict[Path, FileResult]:
+    def _read_all(self, paths: list[Path], rules: Rules, sizes: dict[Path, int],
+                  read_one: Callable[[Path, Rules], FileResult]) -> dict[Path, FileResult]:
         """The live board reads one file at a time, so a rescore never competes with itself for the
         board's CPU or memory; a one-shot command may overlap files (Arrow, numpy and the hashing
         release the GIL for much of a read)."""
         if self.workers <= 1 or len(paths) <= 1:
-            return {path: _read_and_release(path, rules) for path in paths}
+            return {path: read_one(path, rules) for path in paths}
         from concurrent.futures import ThreadPoolExecutor
 
         # Largest first, so the two biggest files are not left to the end one after the other.
         by_size = sorted(paths, key=sizes.__getitem__, reverse=True)
         with ThreadPoolExecutor(self.workers, thread_name_prefix="spiff-read") as pool:
-            read = dict(zip(by_size, pool.map(lambda path: _read_and_release(path, rules), by_size)))
+            read = dict(zip(by_size, pool.map(lambda path: read_one(path, rules), by_size)))
         return {path: read[path] for path in paths}
 
     def _prefer_last_good(self, path: Path, result: FileResult) -> FileResult:
@@ -93,6 +102,22 @@ class FolderReader:
         """Drop cached results, so the next read reads every file again."""
         with self._lock:
             self._cache.clear()
+
+
+def _counting(progress: Progress | None, total: int) -> Callable[[Path, Rules], FileResult]:
+    """_read_and_release, telling `progress` how many of `total` files are read after each one."""
+    if progress is None:
+        return _read_and_release
+    done = itertools.count(1)
+    lock = threading.Lock()
+
+    def read_one(path: Path, rules: Rules) -> FileResult:
+        result = _read_and_release(path, rules)
+        with lock:
+            progress(next(done), total)
+        return result
+
+    return read_one
 
 
 def _read_and_release(path: Path, rules: Rules) -> FileResult:

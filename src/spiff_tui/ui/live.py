@@ -15,7 +15,7 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from spiff_tui.ui.housekeeping import drop_removed_widget_renders
-from spiff_tui.ui.messages import FolderChanged, RescoreFailed, ScoresReady
+from spiff_tui.ui.messages import FolderChanged, ReadProgress, RescoreFailed, ScoresReady
 from spiff_tui.ui.rescore import DEBOUNCE_SECONDS, SETTLE_SECONDS, Settle, folder_stamps, rescore
 
 if TYPE_CHECKING:
@@ -156,7 +156,8 @@ class LiveScoring:
     @work(thread=True, exclusive=True, exit_on_error=False, group="rescore")
     def _rescore_worker(self, request: int) -> None:
         reader, memo = self._engine_caches()
-        outcome = rescore(self.data_dir, self.rules_path, reader, self.rules, self.today(), memo)
+        outcome = rescore(self.data_dir, self.rules_path, reader, self.rules, self.today(), memo,
+                          lambda done, total: self.post_message(ReadProgress(done, total)))
         if outcome.snapshot is not None:
             reader.workers = memo.workers = 1
         if get_current_worker().is_cancelled:

@@ -38,3 +38,12 @@ class RescoreFailed(Message):
         self.message = message
         self.request = request
         self.stamps = stamps
+
+
+class ReadProgress(Message):
+    """A rescore has read `done` of the `total` exports it had to read."""
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__()
+        self.done = done
+        self.total = total

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from spiff_tui.core.folder import FolderReader
+    from spiff_tui.core.folder import FolderReader, Progress
     from spiff_tui.core.ledger import ScoringMemo
     from spiff_tui.core.rules import Rules
     from spiff_tui.core.snapshot import Snapshot
@@ -71,7 +71,7 @@ class Outcome:
 
 
 def rescore(folder: Path, rules_path: Path, reader: FolderReader, last_rules: Rules | None,
-            as_of: dt.date, memo: ScoringMemo | None = None) -> Outcome:
+            as_of: dt.date, memo: ScoringMemo | None = None, progress: Progress | None = None) -> Outcome:
     """Re-read the rules (keeping the last good ones if the file is invalid), then read and score.
 
     Never raises: any failure comes back as a one-line message so the board keeps its snapshot.
@@ -90,7 +90,7 @@ def rescore(folder: Path, rules_path: Path, reader: FolderReader, last_rules: Ru
     if rules is None:
         return Outcome(stamps, rules_error=rules_error, failure=rules_error)
     try:
-        files = reader.read(folder, rules)
+        files = reader.read(folder, rules, progress)
         snapshot = score(rules, files, as_of, memo)
     except Exception as exc:  # noqa: BLE001 — scoring bugs or a vanished folder keep the last good board
         return Outcome(stamps, rules=rules, rules_error=rules_error,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from textual.widgets import Static
 
 from spiff_tui.ui.format import bar_width
-from spiff_tui.ui.messages import RescoreFailed, ScoresReady
+from spiff_tui.ui.messages import ReadProgress, RescoreFailed, ScoresReady
 from spiff_tui.ui.widgets.header import BoardHeader
 
 if TYPE_CHECKING:
@@ -25,6 +25,10 @@ class ShowsScores:
 
     def on_rescore_started(self) -> None:
         self._show_header(busy=True)
+
+    def on_read_progress(self, message: ReadProgress) -> None:
+        if self.rescoring:   # a late message after the result is shown says nothing new
+            self._show_header(busy=True, progress=(message.done, message.total))
 
     async def on_scores_ready(self, message: ScoresReady) -> None:
         if self.is_stale(message):
@@ -91,10 +95,10 @@ class ShowsScores:
         self.table("problems-table").show_rows(
             boards.problem_rows(extra + boards.snapshot_problems(self.snapshot)))
 
-    def _show_header(self, busy: bool = False) -> None:
+    def _show_header(self, busy: bool = False, progress: tuple[int, int] | None = None) -> None:
         note = "" if self.watcher is None or self.watcher.kind != "polling" else "polling"
         self.query_one(BoardHeader).show(self.snapshot, busy=busy, rules_error=self.rules_error,
-                                         failure=self.failure, note=note)
+                                         failure=self.failure, note=note, progress=progress)
 
     def _announce_closed_won(self, previous: Snapshot, snapshot: Snapshot) -> None:
         from spiff_tui.core.names import display_text

@@ -23,11 +23,18 @@ class BoardHeader(Static):
         self.plain = "spiff-tui · reading exports…"
 
     def show(self, snapshot: Snapshot | None, *, busy: bool = False, rules_error: str | None = None,
-             failure: str | None = None, note: str = "") -> None:
+             failure: str | None = None, note: str = "", progress: tuple[int, int] | None = None) -> None:
+        """`progress`: (exports read, exports to read) while a rescore reads them."""
         line = Text(no_wrap=True, overflow="ellipsis")
+        reading = ""
+        if busy and progress is not None:
+            done, total = progress
+            reading = f"scoring {total} export{'s' if total != 1 else ''}…" if done >= total else \
+                f"reading export {done + 1} of {total}…"
         if snapshot is None:
             line.append("spiff-tui", style="bold")
-            line.append(SEPARATOR + ("reading exports…" if not failure else "no board yet"))
+            line.append(SEPARATOR + (reading or "reading exports…" if not failure else "no board yet"))
+            busy = busy and not reading
         else:
             rules = snapshot.rules
             line.append(Text(rules.name, style="bold"))
@@ -43,7 +50,7 @@ class BoardHeader(Static):
             line.append(SEPARATOR)
             line.append(f"{count} problem{'s' if count != 1 else ''}", style=style)
         if busy:
-            line.append(SEPARATOR + "rescoring…", style="dim")
+            line.append(SEPARATOR + (f"rescoring: {reading}" if reading else "rescoring…"), style="dim")
         if note:
             line.append(SEPARATOR + note, style="dim")
         from spiff_tui.core.names import display_text
