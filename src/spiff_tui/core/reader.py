@@ -325,7 +325,7 @@ def _currency(frame: pd.DataFrame, written: pd.Series, rules: Rules) -> tuple[pd
     if "currency" not in frame:
         return written.replace("", rules.input.currency), pd.Series(False, index=frame.index)
     stated = frame["currency"].astype(object).fillna("").astype(str).str.strip().str.upper()
-    stated = stated.map(lambda code: CURRENCY_SYMBOLS.get(code, code)).astype(object)
+    stated = stated.replace(CURRENCY_SYMBOLS)   # a symbol in the column means its code
     conflict = (written != "") & (stated != "") & (written != stated)
     code = written.where(written != "", stated).replace("", rules.input.currency)
     code[conflict] = written[conflict] + CONFLICT + stated[conflict]
