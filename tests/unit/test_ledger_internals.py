@@ -94,7 +94,7 @@ def test_safe_text_changes_exactly_the_texts_with_unsafe_characters(values, skip
     import re
 
     from spiff_tui.core.names import display_text
-    from spiff_tui.core.text import TEXT, _UNSAFE, safe_text
+    from spiff_tui.core.text import _UNSAFE, TEXT, safe_text
 
     column = pd.Series(values, dtype=TEXT).iloc[skip:]   # a slice: its Arrow buffer starts earlier
     expected = [display_text(v) if re.search(_UNSAFE, v) else v for v in values[skip:]]

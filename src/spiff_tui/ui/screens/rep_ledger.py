@@ -18,10 +18,17 @@ from textual.widgets import Input, Static
 
 from spiff_tui.core.names import display_text
 from spiff_tui.ui import format as fmt
-from spiff_tui.ui.ledger_rows import FIELDS, LEDGER_COLUMNS, display_columns, haystack, rep_ledger, shown
+from spiff_tui.ui.ledger_rows import (
+    FIELDS,
+    LEDGER_COLUMNS,
+    display_columns,
+    haystack,
+    rep_ledger,
+    shown,
+)
 from spiff_tui.ui.widgets.filter_bar import FilterBar
-from spiff_tui.ui.widgets.ledger_table import LedgerTable
 from spiff_tui.ui.widgets.footer import KeyFooter
+from spiff_tui.ui.widgets.ledger_table import LedgerTable
 
 if TYPE_CHECKING:
     import pandas as pd
