@@ -29,6 +29,16 @@ import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 
+async def _drilldown_drawn(app, pilot):
+    """The drilldown screen, once its table is mounted with every row and drawn."""
+    screen = None
+    while screen is None or screen.table is None:
+        await asyncio.sleep(0.005)
+        screen = app.screen if type(app.screen).__name__ == "RepLedgerScreen" else None
+    await pilot.pause()
+    return screen
+
+
 async def measure(folder: Path, size: tuple[int, int]) -> dict[str, float]:
     from spiff_tui.ui.app import SpiffApp
 
@@ -48,11 +58,7 @@ async def measure(folder: Path, size: tuple[int, int]) -> dict[str, float]:
         started = time.perf_counter()
         app._prefetched = None   # cold: not laid out while the board was shown
         app.open_rep(rep)
-        screen = None
-        while screen is None or screen.table is None:
-            await asyncio.sleep(0.005)
-            screen = app.screen if type(app.screen).__name__ == "RepLedgerScreen" else None
-        await pilot.pause()
+        screen = await _drilldown_drawn(app, pilot)
         figures["drilldown_s"] = time.perf_counter() - started
         figures["drilldown_rows"] = float(len(screen.rows))
         started = time.perf_counter()
@@ -71,11 +77,7 @@ async def measure(folder: Path, size: tuple[int, int]) -> dict[str, float]:
         await asyncio.sleep(1.0)
         started = time.perf_counter()
         await pilot.press("enter")
-        screen = None
-        while screen is None or screen.table is None:
-            await asyncio.sleep(0.005)
-            screen = app.screen if type(app.screen).__name__ == "RepLedgerScreen" else None
-        await pilot.pause()
+        screen = await _drilldown_drawn(app, pilot)
         figures["drilldown_after_cursor_s"] = time.perf_counter() - started
         await pilot.press("q")
     return figures
