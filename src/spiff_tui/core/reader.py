@@ -139,8 +139,13 @@ def _locate(head: Records, rules: Rules) -> tuple[int, set[int]] | None:
 
 
 def _read_workbook(path: Path, data: bytes, rules: Rules, base: FileResult, notes: list[Problem]) -> FileResult:
+    exports: list[Records] = []   # the sheet found holding an export, if any
+
     def has_layout(records: Records) -> bool:
-        return find_layout(records.cells, records.filled_counts(), rules, rules.input.day_first).kind is not None
+        if find_layout(records.cells, records.filled_counts(), rules, rules.input.day_first).kind is None:
+            return False
+        exports.append(records)
+        return True
 
     try:
         sheets = read_sheets(path, data, enough=has_layout)   # sheets after the first export are not read
@@ -148,7 +153,7 @@ def _read_workbook(path: Path, data: bytes, rules: Rules, base: FileResult, note
         return _with(base, *notes, Problem(base.name, None, None, f"{exc}; file skipped"))
     if not any(len(records.cells) for _, records, _ in sheets):
         return _with(base, *notes, Problem(base.name, None, None, "workbook has no data; nothing to read", WARNING))
-    title, records, part = sheets[-1] if has_layout(sheets[-1][1]) else sheets[0]
+    title, records, part = sheets[-1] if exports else sheets[0]
     by_row: dict[int, list[str]] = {}
     for cell, row in formulas_without_values(data, part):
         by_row.setdefault(row, []).append(cell)
