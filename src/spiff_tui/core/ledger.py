@@ -138,10 +138,12 @@ def build_ledger_parts(rules: Rules, files: list[FileResult],
     memo.keep({part_name(f) for f in files} | BOARD_PARTS)
     # Parts are in file (name) order, and only their order relative to each other matters, so a
     # new activities export leaves the joined opportunities as they were, and the other way round.
-    opportunities = memo.part("opportunities", tuple(parts["opportunities"]),
-                              lambda: _visible(_mark_superseded(_concat(parts, "opportunities"))))
-    activities = memo.part("activities", tuple(parts["activities"]),
-                           lambda: _visible(_mark_duplicates(_concat(parts, "activities"))))
+    # The two kinds are joined side by side when there are threads to spare: neither reads the other.
+    opportunities, activities = memo.parts([
+        ("opportunities", tuple(parts["opportunities"]),
+         lambda: _visible(_mark_superseded(_concat(parts, "opportunities")))),
+        ("activities", tuple(parts["activities"]),
+         lambda: _visible(_mark_duplicates(_concat(parts, "activities"))))])
     return opportunities, activities
 
 

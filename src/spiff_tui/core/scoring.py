@@ -126,6 +126,9 @@ def opportunity_rows(rules: Rules, export: Export, targets: TargetAccounts) -> p
     currency = opps.get("amount_currency", pd.Series(rules.input.currency, index=opps.index))
     rates = dict(rules.input.rates) | {rules.input.currency: 1.0}
     amount_base = amount * currency.map(rates).astype(float)
+    account = display_labels(opps.get("account", blank))
+    # Only the cells the tables' rules read are taken per table, not the whole export's.
+    wanted = list(dict.fromkeys(c for c in [t.credit for t in rules.tables] + _TABLE_COLUMNS if c in opps))
 
     points = np.zeros(count)
     counted = np.zeros(count, dtype=bool)
@@ -136,9 +139,9 @@ def opportunity_rows(rules: Rules, export: Export, targets: TargetAccounts) -> p
         if not rows.any():
             continue
         claimed |= rows
-        part = opps[rows]
+        part = opps.loc[rows, wanted]
         keys, display, team = _Roster(rules).people(part.get(table.credit, blank[rows]))
-        reason, ok = _table_reasons(rules, table, part, keys, display, stages, rows, stage_text[rows],
+        reason, ok = _table_reasons(rules, table, part, keys, display, account[rows], stages, rows, stage_text[rows],
                                     amount[rows], amount_base[rows], currency[rows], targets)
         points[rows] = np.where(ok, np.nan_to_num(stages.numbers(table.points_by_stage_key)[rows]), 0.0)
         counted[rows] = ok
@@ -160,11 +163,15 @@ def opportunity_rows(rules: Rules, export: Export, targets: TargetAccounts) -> p
         "points": points, "counted": counted,
         "reason": first_of(reasons, count)[0],
         "file": constant(export.name, count), "line": opps["line"].to_numpy(),
-        "account": display_labels(opps.get("account", blank)),
+        "account": account,
         "date": opps["created_day"].to_numpy(), "amount": amount.to_numpy(dtype=float),
         "is_call": np.zeros(count, dtype=bool),
         "_export_time": np.full(count, export.stamp, dtype="datetime64[ns]"),
         "_dedupe_key": ids, "_has_id": (ids != "").to_numpy(dtype=bool)})
+
+
+# The opportunity cells _table_reasons reads, besides the table's credit column.
+_TABLE_COLUMNS = ["created_day", "created", "account_id", "account", "amount"]
 
 
 def _stage_shown(stages: _Keyed, table: ScoringTable, rows: np.ndarray) -> pd.Categorical:
@@ -173,7 +180,7 @@ def _stage_shown(stages: _Keyed, table: ScoringTable, rows: np.ndarray) -> pd.Ca
 
 
 def _table_reasons(rules: Rules, table: ScoringTable, part: pd.DataFrame, keys: KeyCodes,
-                   display: pd.Categorical, stages: _Keyed, rows: np.ndarray, stage_text: pd.Categorical,
+                   display: pd.Categorical, account: pd.Categorical, stages: _Keyed, rows: np.ndarray, stage_text: pd.Categorical,
                    amount: pd.Series, amount_base: pd.Series, currency: pd.Series,
                    targets: TargetAccounts) -> tuple[pd.Categorical, np.ndarray]:
     roster = _Roster(rules)
@@ -184,7 +191,6 @@ def _table_reasons(rules: Rules, table: ScoringTable, part: pd.DataFrame, keys: 
     reasons.append((roster.off_roster(keys), lambda hit: worded(display[hit], "{} is not on the roster")))
     if table.target_accounts_only:
         is_target = targets.contains(keys, part.get("account_id", blank), part.get("account", blank))
-        account = display_labels(part.get("account", blank))
         reasons.append((~is_target, lambda hit: _not_target(account[hit], display[hit])))
     if "amount" in part:
         bad_amount = amount.isna().to_numpy() & ~blank_mask(part["amount"])

@@ -149,7 +149,8 @@ def _amount_texts(uniques: pd.Series, decimal: str) -> tuple[pd.Series, pd.Serie
 
 def _full_amount_texts(uniques: pd.Series, decimal: str) -> tuple[pd.Series, pd.Series]:
     text = uniques.str.replace("[\u00a0\u202f]", " ", regex=True).str.strip()
-    text = text.str.replace(r"^\+ *(?=[0-9$€£¥.,A-Za-z])", "", regex=True)   # an explicit plus sign
+    if text.str.startswith("+").any():   # the look-ahead below runs in Python, one value at a time
+        text = text.str.replace(r"^\+ *(?=[0-9$€£¥.,A-Za-z])", "", regex=True)   # an explicit plus sign
     negative = (text.str.match(r"^\(.*\)$") | text.str.match(r"^-") | text.str.match(r".*-$")).fillna(False)
     text = text.str.replace(r"^\(|\)$", "", regex=True).str.strip("- ")
     leading = text.str.slice(0, 3).where(text.str.match(r"^[A-Za-z]{3}"))
@@ -164,10 +165,20 @@ def _full_amount_texts(uniques: pd.Series, decimal: str) -> tuple[pd.Series, pd.
     text = text.str.replace(thousands, "", regex=True)
     if decimal == ",":
         text = text.str.replace(",", ".", regex=False)
-    number = pd.to_numeric(text.where(well_formed), errors="coerce").astype("float64")
+    number = _as_numbers(text.where(well_formed))
     number = number.where(np.isfinite(number))
     number = number.where(~negative.astype(bool), -number)
     return number, code.fillna(symbol).fillna("")
+
+
+def _as_numbers(text: pd.Series) -> pd.Series:
+    """Well-formed number texts (or NA) as floats: by Arrow's cast, many times quicker than
+    to_numeric, which is left for any text the cast does not take."""
+    try:
+        return pd.Series(pc.cast(pa.array(text, pa.string()), pa.float64()).to_numpy(zero_copy_only=False),
+                         index=text.index)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pd.to_numeric(text, errors="coerce").astype("float64")
 
 
 def parse_flags(values: pd.Series) -> tuple[pd.Series, pd.Series]:
