@@ -20,9 +20,10 @@ def categorical(codes: np.ndarray, texts: Sequence[str]) -> pd.Categorical:
     return _from_codes(merged[codes], categories)
 
 
-def _from_codes(codes: np.ndarray, categories) -> pd.Categorical:
+def _from_codes(codes: np.ndarray, categories, validate: bool = True) -> pd.Categorical:
     # Categories are always object-dtype, so parts built anywhere can be joined by union_categoricals.
-    return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object))
+    # validate=False only where the codes are known to be in range (a million-row check otherwise).
+    return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object), validate=validate)
 
 
 def categorical_of_unique(codes: np.ndarray, texts: Sequence[str]) -> pd.Categorical:
@@ -98,16 +99,22 @@ def concat_frames(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _union(values: list[pd.Categorical]) -> pd.Categorical:
-    """The categoricals end to end: each part's codes shifted past the categories before it, then
-    the joined categories merged where they repeat. Cheaper than union_categoricals, which checks
-    and hashes the categories' dtypes on the way."""
-    offsets = np.cumsum([0] + [len(v.categories) for v in values[:-1]])
+    """The categoricals end to end, with their categories merged where they repeat: each part's codes
+    go through a small table from its categories to the merged ones (a missing code, -1, picks the
+    table's last entry, -1). Cheaper than union_categoricals, which checks and hashes the
+    categories' dtypes on the way, and than widening every code to shift it."""
+    first = values[0].categories
+    if all(v.categories is first or v.categories.equals(first) for v in values[1:]):
+        return _from_codes(np.concatenate([v.codes for v in values]), first, validate=False)
     texts = np.concatenate([v.categories.to_numpy(dtype=object) for v in values])
-    missing = len(texts)
-    codes = np.concatenate([np.where(v.codes < 0, missing, v.codes.astype(np.int64) + offset)
-                            for v, offset in zip(values, offsets)])
     merged, categories = pd.factorize(texts)
-    return _from_codes(np.append(merged, -1)[codes], categories)
+    merged = merged.astype(np.int32)
+    pieces, offset = [], 0
+    for v in values:
+        table = np.append(merged[offset:offset + len(v.categories)], np.int32(-1))
+        pieces.append(table[v.codes])
+        offset += len(v.categories)
+    return _from_codes(np.concatenate(pieces), categories, validate=False)
 
 
 def as_text(frame: pd.DataFrame) -> pd.DataFrame:
