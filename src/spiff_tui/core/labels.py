@@ -17,18 +17,24 @@ import pandas as pd
 def categorical(codes: np.ndarray, texts: Sequence[str]) -> pd.Categorical:
     """Rows as codes into `texts` (which may repeat a text): a categorical with unique categories."""
     merged, categories = pd.factorize(np.asarray(texts, dtype=object))
-    return _from_codes(merged[codes], categories)
+    return _from_codes(merged[codes], categories, validate=False)
 
 
 def _from_codes(codes: np.ndarray, categories, validate: bool = True) -> pd.Categorical:
-    # Categories are always object-dtype, so parts built anywhere can be joined by union_categoricals.
-    # validate=False only where the codes are known to be in range (a million-row check otherwise).
-    return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object), validate=validate)
+    """Categories are always object-dtype, so parts built anywhere can be joined by union_categoricals.
+    validate=False only where the categories are known to be distinct and the codes in range: pandas
+    would otherwise hash every category (hundreds of thousands of row names) and scan every code."""
+    index = pd.Index(categories, dtype=object)
+    if validate:
+        return pd.Categorical.from_codes(codes, categories=index)
+    fastpath = getattr(pd.CategoricalDtype, "_from_fastpath", None)
+    dtype = fastpath(index, False) if fastpath is not None else pd.CategoricalDtype(index)
+    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 
 
 def categorical_of_unique(codes: np.ndarray, texts: Sequence[str]) -> pd.Categorical:
-    """Rows as codes into `texts`, which the caller knows to be distinct."""
-    return _from_codes(codes, texts)
+    """Rows as codes into `texts`, which the caller knows to be distinct (codes in range, or -1)."""
+    return _from_codes(codes, texts, validate=False)
 
 
 def constant(text: str, count: int) -> pd.Categorical:
@@ -82,8 +88,11 @@ def overlay(base: pd.Categorical, hit: np.ndarray, replacement: pd.Categorical) 
     categories = np.concatenate([base.categories.to_numpy(dtype=object),
                                  replacement.categories.to_numpy(dtype=object)])
     codes = base.codes.astype(np.int32, copy=True)
-    codes[hit] = replacement.codes.astype(np.int32) + len(base.categories)
-    return categorical(codes, categories)
+    codes[hit] = np.where(replacement.codes < 0, -1, replacement.codes.astype(np.int32) + len(base.categories))
+    # The replacements are mostly new texts (row names): only a clash needs the merge.
+    if (pd.Index(base.categories).get_indexer(replacement.categories) >= 0).any():
+        return categorical(codes, categories)
+    return _from_codes(codes, categories, validate=False)
 
 
 def concat_frames(parts: list[pd.DataFrame]) -> pd.DataFrame:
