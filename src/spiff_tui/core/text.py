@@ -33,16 +33,24 @@ class Coded:
         self.codes = codes
         self.values = pd.Series(uniques, dtype=TEXT)
         self.index = column.index
+        self._keys: np.ndarray | None = None
+        self._displays: np.ndarray | None = None
 
     def per_row(self, per_value: np.ndarray, missing: object = "") -> np.ndarray:
         table = np.append(np.asarray(per_value, dtype=object if missing == "" else None), missing)
         return table[self.codes]
 
+    # Worked out once per column: scoring asks for the keys and the displays of one column often.
     def keys(self) -> np.ndarray:
-        return _apply_distinct(self.values, _match_key, r" *" + _PLAIN_KEY + r" *", lambda s: s.str.strip().str.lower())
+        if self._keys is None:
+            self._keys = _apply_distinct(self.values, _match_key, r" *" + _PLAIN_KEY + r" *",
+                                         lambda s: s.str.strip().str.lower())
+        return self._keys
 
     def displays(self) -> np.ndarray:
-        return _apply_distinct(self.values, _display_text, _PLAIN_KEY, lambda s: s, max_plain=200)
+        if self._displays is None:
+            self._displays = _apply_distinct(self.values, _display_text, _PLAIN_KEY, lambda s: s, max_plain=200)
+        return self._displays
 
 
 def _apply_distinct(distinct: pd.Series, python_fn, plain_pattern: str, plain_fn,
