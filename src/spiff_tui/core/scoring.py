@@ -125,7 +125,7 @@ def opportunity_rows(rules: Rules, export: Export, targets: TargetAccounts) -> p
     amount = opps.get("amount_value", pd.Series(np.nan, index=opps.index))
     currency = opps.get("amount_currency", pd.Series(rules.input.currency, index=opps.index))
     rates = dict(rules.input.rates) | {rules.input.currency: 1.0}
-    amount_base = amount * currency.map(rates).astype(float)
+    amount_base = amount * _per_distinct_value(currency, lambda code: rates.get(code, np.nan), float)
     account = display_labels(opps.get("account", blank))
     # Only the cells the tables' rules read are taken per table, not the whole export's.
     wanted = list(dict.fromkeys(c for c in [t.credit for t in rules.tables] + _TABLE_COLUMNS if c in opps))
@@ -170,6 +170,12 @@ def opportunity_rows(rules: Rules, export: Export, targets: TargetAccounts) -> p
         "_dedupe_key": ids, "_has_id": (ids != "").to_numpy(dtype=bool)})
 
 
+def _per_distinct_value(values: pd.Series, function, dtype) -> np.ndarray:
+    """function(value) per row, called once per distinct value (a currency column has a handful)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return np.array([function(value) for value in uniques], dtype=dtype)[codes]
+
+
 # The opportunity cells _table_reasons reads, besides the table's credit column.
 _TABLE_COLUMNS = ["created_day", "created", "account_id", "account", "amount"]
 
@@ -193,10 +199,12 @@ def _table_reasons(rules: Rules, table: ScoringTable, part: pd.DataFrame, keys: 
         is_target = targets.contains(keys, part.get("account_id", blank), part.get("account", blank))
         reasons.append((~is_target, lambda hit: _not_target(account[hit], display[hit])))
     if "amount" in part:
-        bad_amount = amount.isna().to_numpy() & ~blank_mask(part["amount"])
+        # Only cells that did not read as an amount can be bad ones: the rest are not looked at again.
+        bad_amount = amount.isna().to_numpy().copy()
+        bad_amount[bad_amount] = ~blank_mask(part["amount"][bad_amount])
         reasons.append((bad_amount, lambda hit: worded(display_labels(part["amount"][hit]),
                                                        "amount '{}' is not an amount")))
-        conflict = currency.astype(str).str.contains(CONFLICT, regex=False).to_numpy()
+        conflict = _per_distinct_value(currency, lambda code: CONFLICT in str(code), bool)
         reasons.append((conflict, lambda hit: per_distinct(currency[hit], lambda code: "amount in {} but the currency "
                                                            "column says {}".format(*code.split(CONFLICT)))))
         reasons.append(((amount_base.isna() & amount.notna()).to_numpy(), lambda hit: per_distinct(
