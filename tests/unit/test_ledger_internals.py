@@ -69,6 +69,29 @@ def test_overlay_replaces_only_the_hit_rows():
     assert sorted(result.categories) == ["", "x", "y"]
 
 
+def test_overlay_with_only_new_texts_keeps_every_category_distinct():
+    base = pd.Categorical(["a", "", "b", "a"])
+    result = overlay(base, np.array([True, False, False, True]), pd.Categorical(["row 7", "row 9"]))
+    assert list(result) == ["row 7", "", "b", "row 9"]
+    assert result.categories.is_unique and set(result.categories) >= {"row 7", "row 9"}
+
+
+texts_or_missing = st.lists(st.sampled_from(["Ann", "Bob", "Cy", "", None]), max_size=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(texts_or_missing, min_size=1, max_size=4), st.booleans())
+def test_concat_of_categorical_parts_reads_like_a_plain_concat(parts, shared_categories):
+    """Parts whose categories are the very same, or differ (order, members), join to the same values."""
+    categories = ["Cy", "Ann", "Bob", ""]
+    frames = [pd.DataFrame({"rep": pd.Categorical(values, categories=categories if shared_categories else None)})
+              for values in parts]
+    joined = concat_frames(frames)["rep"]
+    expected = [value for values in parts for value in values]
+    assert joined.astype(object).where(joined.notna(), None).tolist() == expected
+    assert joined.cat.categories.is_unique
+
+
 def test_concat_keeps_categorical_columns_categorical_across_parts():
     first = pd.DataFrame({"rep": pd.Categorical(["Ann", "Bob"]), "n": [1, 2]})
     second = pd.DataFrame({"rep": pd.Categorical(["Cy"]), "n": [3]})
