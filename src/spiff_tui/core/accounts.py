@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from spiff_tui.core.text import KeyCodes, match_keys
+from spiff_tui.core.text import Coded, KeyCodes, match_keys
 
 SEP = "\x1f"
 
@@ -31,12 +31,14 @@ class TargetAccounts:
     name_owners: np.ndarray    # owner key of each target account
     names: np.ndarray          # its name key
 
-    def contains(self, reps: KeyCodes, account_ids: pd.Series, account_names: pd.Series) -> np.ndarray:
-        """Whether each row's account is a target account of its rep: by id when known, else by name."""
+    def contains(self, reps: KeyCodes, account_ids: pd.Series, account_names: pd.Series,
+                 names_coded: Coded | None = None) -> np.ndarray:
+        """Whether each row's account is a target account of its rep: by id when known, else by name.
+        `names_coded` is the names column already coded, when the caller has it."""
         ids = KeyCodes(account_ids, exact=True)
         use_id = ids.rows_where(ids.keys.isin(self.known_ids) & (ids.keys != ""))
         by_id = _pairs_in(reps, ids, self.id_owners, self.ids)
-        by_name = _pairs_in(reps, KeyCodes(account_names), self.name_owners, self.names)
+        by_name = _pairs_in(reps, KeyCodes(account_names, coded=names_coded), self.name_owners, self.names)
         return np.where(use_id, by_id, by_name)
 
 

@@ -236,9 +236,11 @@ def activity_rows(rules: Rules, export: Export, targets: TargetAccounts) -> pd.D
     reasons.append((types.rows_blank(), "no activity type"))
     reasons.append((~types.rows_in({match_key(t) for t in q.activity_types}),
                     lambda hit: worded(type_text[hit], "type '{}' does not count")))
-    account = display_labels(acts.get("account", blank))
+    account_names = Coded(acts.get("account", blank))   # for the board's text and the target test
+    account = labels(account_names, account_names.displays())
     if q.target_accounts_only:
-        is_target = targets.contains(keys, acts.get("account_id", blank), acts.get("account", blank))
+        is_target = targets.contains(keys, acts.get("account_id", blank), acts.get("account", blank),
+                                     names_coded=account_names)
         reasons.append((~is_target, lambda hit: _not_target(account[hit], display[hit])))
     reason, counted = first_of(reasons, count)
     return pd.DataFrame({"kind": constant("activity", count), "record_id": safe_text(ids), "rep": display,
