@@ -59,6 +59,26 @@ def test_problems_of_a_file_are_listed_in_line_order(tmp_path, capsys):
     assert [line.split(":")[1] for line in lines] == ["2", "4"]
 
 
+def test_a_folder_with_nothing_scored_checks_and_exports_every_view(tmp_path, capsys):
+    """No exports at all, then only one that cannot be read: the boards are all zeros, never a crash."""
+    data = tmp_path / "data"
+    data.mkdir()
+    write(data, "rules.toml", RULES)
+    for unreadable in (None, "opportunities.xlsx"):
+        if unreadable:
+            (data / unreadable).write_bytes(b"PK\x03\x04 cut off")   # a workbook's first bytes only
+        code, out, err = run(capsys, "check", str(data), "--as-of", "2026-04-15")
+        assert code == (1 if unreadable else 0), err
+        assert "rows counted: new_business 0 of 0, upsell 0 of 0, activity 0 of 0" in out
+        assert "internal error" not in err
+        for view in ("reps", "teams", "activity", "stages", "ledger"):
+            for output in ("csv", "json", "md"):
+                code, out, err = run(capsys, "export", str(data), "--view", view, "--format", output)
+                assert code == (1 if unreadable else 0) and "internal error" not in err, (view, output, err)
+        code, out, err = run(capsys, "export", str(data), "--view", "reps", "--format", "json")
+        assert {row["total_points"] for row in json.loads(out)} == {0}
+
+
 def test_bad_rules_exit_2_with_one_line(tmp_path, capsys):
     data = contest(tmp_path)
     write(data, "rules.toml", RULES.replace("end = 2026-04-30", "end = 2026-01-01"))

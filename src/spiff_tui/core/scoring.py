@@ -34,8 +34,14 @@ LEDGER_COLUMNS = ["kind", "record_id", "rep", "team", "stage_or_type", "points",
                   "file", "line", "account", "date", "amount", "is_call"]
 
 
+# Typed like a scored part's columns: an object-typed empty "counted" would make ledger[ledger["counted"]]
+# pick columns, not rows. The text columns stay object, so any part's categories join them.
+_EMPTY_TYPES = {"points": "float64", "counted": bool, "line": "int64", "date": "datetime64[ns]",
+                "amount": "float64", "is_call": bool, "_export_time": "datetime64[ns]", "_has_id": bool}
+
+
 def empty_ledger() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in LEDGER_COLUMNS + HIDDEN_COLUMNS})
+    return pd.DataFrame({c: pd.Series(dtype=_EMPTY_TYPES.get(c, object)) for c in LEDGER_COLUMNS + HIDDEN_COLUMNS})
 
 
 class _Roster:
