@@ -32,7 +32,8 @@ def test_a_stray_far_cell_adds_one_column_not_a_padded_sheet(tmp_path):
 
     path = tmp_path / "opps.xlsx"
     path.write_bytes(workbook_bytes(fill))
-    (_, records, _), = read_sheets(path)
+    sheet, = read_sheets(path)
+    records = sheet.records
     assert records.cells.shape == (4, len(OPPS_HEADER) + 1)
     assert list(records.lines) == [1, 2, 3, 5000]
     folder = make_contest(tmp_path / "contest")
@@ -64,3 +65,67 @@ def test_many_parts_that_inflate_100_to_1_past_64_mib_are_refused_from_the_direc
         assert "MiB, compressed" in str(exc) and "decompression bomb" in str(exc)
     else:
         raise AssertionError("the archive was let through")
+
+
+def rewritten(data: bytes, change) -> bytes:
+    """The workbook with each part's bytes passed through change(name, content)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for member in source.infolist():
+            target.writestr(member.filename, change(member.filename, source.read(member)))
+    return out.getvalue()
+
+
+def test_a_strict_open_xml_workbook_reads_like_the_usual_one(tmp_path):
+    usual_to_strict = [(b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+                        b"http://purl.oclc.org/ooxml/spreadsheetml/main"),
+                       (b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+                        b"http://purl.oclc.org/ooxml/officeDocument/relationships")]
+
+    def strict(name, content):
+        for usual, other in usual_to_strict:
+            content = content.replace(usual, other)
+        return content
+
+    folder = make_contest(tmp_path)
+    (folder / "opportunities.xlsx").write_bytes(rewritten(workbook_bytes(lambda wb: opps_sheet(wb.active)), strict))
+    snapshot = score_dir(folder)
+    assert not snapshot.has_errors, snapshot.problems
+    assert row_of(snapshot, "reps", "rep", "Ava Patel")["total_points"] == 2 + 4
+
+
+def test_a_sheet_whose_xml_breaks_off_keeps_the_rows_before_the_break(tmp_path):
+    def cut_after_row_2(name, content):
+        if name != "xl/worksheets/sheet1.xml":
+            return content
+        end = content.index(b'<row r="3"')
+        return content[:end] + b'<row r="3"><c r="A3" t="s"><v>\x00garbage<<'
+
+    folder = make_contest(tmp_path)
+    (folder / "opportunities.xlsx").write_bytes(rewritten(workbook_bytes(lambda wb: opps_sheet(wb.active)),
+                                                          cut_after_row_2))
+    snapshot = score_dir(folder)
+    errors = [p for p in snapshot.problems if p.severity == "error"]
+    assert [(p.file, p.line) for p in errors] == [("opportunities.xlsx", 3)]
+    assert "damaged from this row on" in errors[0].message
+    assert row_of(snapshot, "reps", "rep", "Ava Patel")["total_points"] == 2   # row 2 (Demo); row 3 is lost
+
+
+def test_characters_a_workbook_writes_as_x_escapes_are_read_as_those_characters(tmp_path):
+    """Excel writes a CR as _x000D_ and a tab as _x0009_; _x005F_ keeps an escape literal."""
+    def fill(workbook):
+        sheet = workbook.active
+        sheet.append(OPPS_HEADER)
+        sheet.append(opp("1", "Ava PatelCR", "DemoTAB"))
+        sheet.append(opp("2", "Ava Patel", "Closed Won", account=("A1", "AcmeLITERAL")))
+
+    def escaped(name, content):
+        return (content.replace(b"CR", b"_x000D_").replace(b"TAB", b"_x0009_")
+                .replace(b"LITERAL", b"_x005F_x0041_"))
+
+    folder = make_contest(tmp_path)
+    (folder / "opportunities.xlsx").write_bytes(rewritten(workbook_bytes(fill), escaped))
+    snapshot = score_dir(folder)
+    assert row_of(snapshot, "reps", "rep", "Ava Patel")["total_points"] == 2 + 4
+    accounts = set(snapshot.ledger["account"].astype(str))
+    assert "Acme_x0041_" in accounts

@@ -151,9 +151,16 @@ def _read_workbook(path: Path, data: bytes, rules: Rules, base: FileResult, note
         sheets = read_sheets(path, data, enough=has_layout)   # sheets after the first export are not read
     except BadWorkbook as exc:
         return _with(base, *notes, Problem(base.name, None, None, f"{exc}; file skipped"))
-    if not any(len(records.cells) for _, records, _ in sheets):
+    chosen = sheets[-1] if exports else sheets[0]
+    if chosen.damaged_at is not None:
+        notes = notes + [Problem(base.name, chosen.damaged_at, None,
+                                 f"the sheet '{chosen.title}' is damaged from this row on ({chosen.damage}); "
+                                 "the rows before it are read, the rest are lost")]
+    if not any(len(sheet.records.cells) for sheet in sheets):
+        if chosen.damaged_at is not None:
+            return _with(base, *notes)
         return _with(base, *notes, Problem(base.name, None, None, "workbook has no data; nothing to read", WARNING))
-    title, records, part = sheets[-1] if exports else sheets[0]
+    title, records, part = chosen.title, chosen.records, chosen.part
     by_row: dict[int, list[str]] = {}
     for cell, row in formulas_without_values(data, part):
         by_row.setdefault(row, []).append(cell)

@@ -10,6 +10,7 @@ import warnings
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -64,7 +65,21 @@ def cell_text(value: object) -> str:
         return value.isoformat()
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    return str(value)
+    text = str(value)
+    return _unescaped(text) if "_x" in text else text
+
+
+# Cell text writes characters XML cannot hold (CR, tab, ESC...) as _xHHHH_, a UTF-16 unit in hex, and
+# _x005F_ before such a run keeps it literal. openpyxl leaves them as written: 'Noah Fischer_x000D_'
+# would be a stranger to the roster.
+_ESCAPE = re.compile(r"_x005[Ff]_(_x[0-9A-Fa-f]{4}_)|_x([0-9A-Fa-f]{4})_")
+
+
+def _unescaped(text: str) -> str:
+    text = _ESCAPE.sub(lambda m: m.group(1) or chr(int(m.group(2), 16)), text)
+    if any("\ud800" <= c <= "\udfff" for c in text):   # surrogate halves: paired up, or shown as �
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
 
 
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.DOTALL)
@@ -129,11 +144,51 @@ def _fill_vertical_merges(by_row: dict[int, dict[int, str]], ranges: list[tuple[
 
 _OPENING = threading.Lock()
 
+# Excel's "Strict Open XML Spreadsheet" holds the same parts under other namespace names, which
+# openpyxl does not know (it would find no sheets): they are renamed to the usual ones first.
+_STRICT_NAMESPACES = [
+    (b"http://purl.oclc.org/ooxml/spreadsheetml/main", b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"),
+    (b"http://purl.oclc.org/ooxml/officeDocument/relationships",
+     b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"),
+    (b"http://purl.oclc.org/ooxml/drawingml/main", b"http://schemas.openxmlformats.org/drawingml/2006/main"),
+    (b"http://purl.oclc.org/ooxml/officeDocument/extendedProperties",
+     b"http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"),
+    (b"http://purl.oclc.org/ooxml/officeDocument/docPropsVTypes",
+     b"http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"),
+]
+
+
+def _as_transitional(archive: io.BytesIO) -> io.BytesIO:
+    """The archive itself, or for a Strict workbook a copy with its XML in the usual namespaces."""
+    with zipfile.ZipFile(archive) as zipped:
+        try:
+            if b"purl.oclc.org/ooxml/" not in zipped.read("_rels/.rels"):
+                return archive
+        except KeyError:
+            return archive
+        renamed = io.BytesIO()
+        with zipfile.ZipFile(renamed, "w", zipfile.ZIP_STORED) as out:
+            for member in zipped.infolist():
+                content = zipped.read(member)
+                if member.filename.endswith((".xml", ".rels")):
+                    for strict, usual in _STRICT_NAMESPACES:
+                        content = content.replace(strict, usual)
+                out.writestr(member.filename, content)
+    return renamed
+
+
+class Sheet(NamedTuple):
+    title: str
+    records: Records        # line = the Excel row number
+    part: str               # the sheet's XML in the archive
+    damaged_at: int | None  # the row where the sheet's XML broke off, if it did; the rows from there are lost
+    damage: str             # what broke there
+
 
 def read_sheets(path: Path, data: bytes | None = None,
-                enough: Callable[[Records], bool] = lambda records: False) -> list[tuple[str, Records, str]]:
-    """The worksheets of the workbook as (title, records, part in the archive), line = the Excel row
-    number, in order up to the first that is `enough` (the rest are not read).
+                enough: Callable[[Records], bool] = lambda records: False) -> list[Sheet]:
+    """The worksheets of the workbook, in order up to the first that is `enough` (the rest are not read).
+    A sheet whose XML breaks off part way keeps the rows before the break.
 
     The bytes are checked and opened as one in-memory archive: openpyxl refuses a path not named
     .xlsx (an XLSX saved as .csv), and a file replaced between the check and the read is never opened.
@@ -143,6 +198,7 @@ def read_sheets(path: Path, data: bytes | None = None,
     archive = io.BytesIO(path.read_bytes() if data is None else data)
     check_archive(archive)
     try:
+        archive = _as_transitional(archive)
         # catch_warnings swaps process-wide state: two threads opening workbooks at once could
         # leave warnings switched off for good, so one opens at a time.
         with _OPENING, warnings.catch_warnings():
@@ -154,10 +210,10 @@ def read_sheets(path: Path, data: bytes | None = None,
     try:
         for sheet in workbook.worksheets:
             part = getattr(sheet, "_worksheet_path", "")
-            by_row = _filled_cells(sheet)
+            by_row, damaged_at, damage = _filled_cells(sheet)
             _fill_vertical_merges(by_row, _merged_ranges(archive, part))
-            sheets.append((sheet.title, _records(by_row), part))
-            if enough(sheets[-1][1]):
+            sheets.append(Sheet(sheet.title, _records(by_row), part, damaged_at, damage))
+            if enough(sheets[-1].records):
                 break
     except Exception as exc:
         raise BadWorkbook(f"workbook damaged while reading ({type(exc).__name__}: {exc})")
@@ -166,24 +222,28 @@ def read_sheets(path: Path, data: bytes | None = None,
     return sheets
 
 
-def _filled_cells(sheet) -> dict[int, dict[int, str]]:
-    """Row number -> {column index: text} of the sheet's non-blank cells, as the sheet's XML lists
-    them. Nothing is padded: openpyxl's row iterator fills every row out to the sheet's declared
-    size, so one stray cell at XFD1048576 would cost seventeen billion empty cells."""
+def _filled_cells(sheet) -> tuple[dict[int, dict[int, str]], int | None, str]:
+    """(row number -> {column index: text} of the sheet's non-blank cells, as the sheet's XML lists
+    them; the row where the XML broke off, or None; what broke). Nothing is padded: openpyxl's row
+    iterator fills every row out to the sheet's declared size, so one stray cell at XFD1048576 would
+    cost seventeen billion empty cells."""
     try:
         from openpyxl.worksheet._reader import WorkSheetParser
     except ImportError:   # a later openpyxl: its own (padding) iterator
-        return {number: {column: text for column, text in enumerate(map(cell_text, row)) if text}
-                for number, row in enumerate(sheet.iter_rows(values_only=True), start=1) if row}
+        return ({number: {column: text for column, text in enumerate(map(cell_text, row)) if text}
+                 for number, row in enumerate(sheet.iter_rows(values_only=True), start=1) if row}, None, "")
     book = sheet.parent
     by_row: dict[int, dict[int, str]] = {}
     with sheet._get_source() as source:
         parser = WorkSheetParser(source, sheet._shared_strings, data_only=book.data_only, epoch=book.epoch,
                                  date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
-        for number, cells in parser.parse():
-            texts = {cell["column"] - 1: cell_text(cell["value"]) for cell in cells}
-            by_row[number] = {column: text for column, text in texts.items() if text}
-    return by_row
+        try:
+            for number, cells in parser.parse():
+                texts = {cell["column"] - 1: cell_text(cell["value"]) for cell in cells}
+                by_row[number] = {column: text for column, text in texts.items() if text}
+        except SyntaxError as exc:   # XML parse errors: the rows read before the break are kept
+            return by_row, max(by_row, default=0) + 1, str(exc)
+    return by_row, None, ""
 
 
 def _records(by_row: dict[int, dict[int, str]]) -> Records:
