@@ -70,6 +70,16 @@ def test_plain_amounts_by_hand():
     assert amount.tolist() == [1234.5, 12.5, 1234.0]
 
 
+def test_a_minus_sign_after_the_currency_makes_the_amount_negative():
+    from spiff_tui.core.values import parse_amounts
+
+    amount, currency, invalid = parse_amounts(pd.Series(["$-6,500", "USD -6,500.00", "$ -6,500", "-$6,500",
+                                                         "6,500 EUR", "(6,500)"]), ".")
+    assert amount.tolist() == [-6500.0, -6500.0, -6500.0, -6500.0, 6500.0, -6500.0]
+    assert currency.tolist() == ["USD", "USD", "USD", "USD", "EUR", ""]
+    assert not invalid.any()
+
+
 def test_a_time_after_a_date_is_read_past_and_anything_else_makes_it_no_date():
     texts = ["4/10/2026 9:00 AM", "4/10/2026, 9:00 p.m.", "2026-04-10T09:15:00.000+0000", "2026-04-10 13:05 UTC",
              "2026-04-10T09:15:00-05:00", "4/10/2026 garbage", "2026-04-10T25:99:00", "4/10/2026 9", "2026-04-10x"]

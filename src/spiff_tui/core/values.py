@@ -158,7 +158,10 @@ def _full_amount_texts(uniques: pd.Series, decimal: str) -> tuple[pd.Series, pd.
     code = leading.fillna(trailing).str.upper()
     text = text.str.replace(r"^[A-Za-z]{3} *|[ \t]*[A-Za-z]{3}$", "", regex=True)
     symbol = text.str.slice(0, 1).map(CURRENCY_SYMBOLS)
-    text = text.str.lstrip("$€£¥ ").str.strip("- ")
+    text = text.str.lstrip("$€£¥ ")
+    # The sign may also follow the currency: '$-6,500', 'USD -6,500.00'.
+    negative = negative | text.str.startswith("-").fillna(False)
+    text = text.str.strip("- ")
     thousands, point = (r"[. \t']", ",") if decimal == "," else (r"[, \t']", r"\.")
     grouped = rf"([0-9]{{1,3}}({thousands}[0-9]{{3}})+|[0-9]+)({point}[0-9]*)?([eE][+-]?[0-9]+)?|{point}[0-9]+"
     well_formed = text.str.fullmatch(grouped).fillna(False).astype(bool)
