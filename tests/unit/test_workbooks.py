@@ -129,3 +129,20 @@ def test_characters_a_workbook_writes_as_x_escapes_are_read_as_those_characters(
     assert row_of(snapshot, "reps", "rep", "Ava Patel")["total_points"] == 2 + 4
     accounts = set(snapshot.ledger["account"].astype(str))
     assert "Acme_x0041_" in accounts
+
+
+def test_an_excel_error_in_a_column_the_rules_read_sets_the_row_aside_and_elsewhere_is_ignored(tmp_path):
+    def fill(workbook):
+        sheet = workbook.active
+        sheet.append(OPPS_HEADER + ["Notes"])
+        sheet.append(opp("1", "Ava Patel", "Demo") + ["#DIV/0!"])          # an error nobody reads
+        sheet.append(opp("2", "Ava Patel", "Closed Won", account=("#REF!", "Acme")))
+        sheet.append(opp("3", "Ava Patel", "Prospecting"))
+
+    folder = make_contest(tmp_path)
+    (folder / "opportunities.xlsx").write_bytes(workbook_bytes(fill))
+    snapshot = score_dir(folder)
+    assert [str(p) for p in snapshot.problems if p.severity == "error"] == [
+        "opportunities.xlsx:3: [Account ID] error: the cell holds the Excel error #REF!; row set aside"]
+    assert row_of(snapshot, "reps", "rep", "Ava Patel")["total_points"] == 2 + 1   # rows 2 and 4
+    assert sorted(snapshot.ledger["line"]) == [2, 4]

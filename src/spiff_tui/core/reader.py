@@ -161,6 +161,7 @@ def _read_workbook(path: Path, data: bytes, rules: Rules, base: FileResult, note
             return _with(base, *notes)
         return _with(base, *notes, Problem(base.name, None, None, "workbook has no data; nothing to read", WARNING))
     title, records, part = chosen.title, chosen.records, chosen.part
+    error_cells = chosen.error_cells
     by_row: dict[int, list[str]] = {}
     for cell, row in formulas_without_values(data, part):
         by_row.setdefault(row, []).append(cell)
@@ -169,7 +170,7 @@ def _read_workbook(path: Path, data: bytes, rules: Rules, base: FileResult, note
                                                     f"formula cells {', '.join(cells)} have")
                              + " no saved value and read as blank — open and save the workbook in Excel")
                      for row, cells in sorted(by_row.items())]
-    return _build(base, records, rules, notes, encoding="xlsx", sheet=title)
+    return _build(base, records, rules, notes, encoding="xlsx", sheet=title, error_cells=error_cells)
 
 
 def _plain_utf8_start(data: bytes) -> int | None:
@@ -191,7 +192,8 @@ def _with(result: FileResult, *problems: Problem, **changes) -> FileResult:
 
 
 def _build(base: FileResult, records: Records, rules: Rules, notes: list[Problem], *,
-           encoding: str, sheet: str = "", bad_lines: set[int] = frozenset()) -> FileResult:
+           encoding: str, sheet: str = "", bad_lines: set[int] = frozenset(),
+           error_cells: dict[tuple[int, int], str] | None = None) -> FileResult:
     name = base.name
     cells = records.cells
     filled = records.filled_counts()
@@ -215,6 +217,8 @@ def _build(base: FileResult, records: Records, rules: Rules, notes: list[Problem
         problems.append(Problem(name, header_line, None, "header row only; no data rows", WARNING))
     header_cells = int(records.field_counts[layout.header_index])
     keep, skipped = _structural_checks(name, records, layout, header_cells, bad_lines, problems)
+    if error_cells:
+        skipped += _set_aside_error_cells(name, records, layout, error_cells, keep, problems)
     rows = layout.data[keep]
     if len(rows) and rows[-1] - rows[0] + 1 == len(rows):
         rows = slice(int(rows[0]), int(rows[-1]) + 1)   # one block of rows: a view, not a copy
@@ -274,6 +278,26 @@ def _structural_checks(name: str, records: Records, layout: Layout, header_cells
                 problems.append(Problem(name, int(lines[position]), None,
                                         "invalid byte for UTF-8 in this row; row set aside"))
     return keep, int((~keep).sum())
+
+
+def _set_aside_error_cells(name: str, records: Records, layout: Layout, error_cells: dict[tuple[int, int], str],
+                           keep: np.ndarray, problems: list[Problem]) -> int:
+    """Rows where a column the rules read holds an Excel error (#REF!, #N/A...) are set aside: the
+    value is not in the file, only the error is. Errors in other columns do not matter."""
+    header = records.cells.iloc[layout.header_index].tolist()
+    used = {position: ("" if header[position] is None else str(header[position]).strip())
+            for position in layout.columns.values()}
+    place = {int(line): index for index, line in enumerate(records.lines[layout.data])}
+    set_aside = 0
+    for (line, position), error in sorted(error_cells.items()):
+        index = place.get(line)
+        if index is None or position not in used:
+            continue
+        problems.append(Problem(name, line, used[position], f"the cell holds the Excel error {error}; row set aside"))
+        if keep[index]:
+            keep[index] = False
+            set_aside += 1
+    return set_aside
 
 
 def _named_cells(header: list[object]) -> int:

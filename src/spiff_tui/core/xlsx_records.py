@@ -183,6 +183,7 @@ class Sheet(NamedTuple):
     part: str               # the sheet's XML in the archive
     damaged_at: int | None  # the row where the sheet's XML broke off, if it did; the rows from there are lost
     damage: str             # what broke there
+    error_cells: dict[tuple[int, int], str]   # (row, column index) -> the Excel error a cell holds (#REF!...)
 
 
 def read_sheets(path: Path, data: bytes | None = None,
@@ -210,9 +211,12 @@ def read_sheets(path: Path, data: bytes | None = None,
     try:
         for sheet in workbook.worksheets:
             part = getattr(sheet, "_worksheet_path", "")
-            by_row, damaged_at, damage = _filled_cells(sheet)
+            by_row, damaged_at, damage, error_cells = _filled_cells(sheet)
             _fill_vertical_merges(by_row, _merged_ranges(archive, part))
-            sheets.append(Sheet(sheet.title, _records(by_row), part, damaged_at, damage))
+            records, kept_columns = _records(by_row)
+            sheets.append(Sheet(sheet.title, records, part, damaged_at, damage,
+                                {(row, kept_columns[column]): value for (row, column), value in error_cells.items()
+                                 if column in kept_columns}))
             if enough(sheets[-1].records):
                 break
     except Exception as exc:
@@ -222,18 +226,19 @@ def read_sheets(path: Path, data: bytes | None = None,
     return sheets
 
 
-def _filled_cells(sheet) -> tuple[dict[int, dict[int, str]], int | None, str]:
+def _filled_cells(sheet) -> tuple[dict[int, dict[int, str]], int | None, str, dict[tuple[int, int], str]]:
     """(row number -> {column index: text} of the sheet's non-blank cells, as the sheet's XML lists
-    them; the row where the XML broke off, or None; what broke). Nothing is padded: openpyxl's row
-    iterator fills every row out to the sheet's declared size, so one stray cell at XFD1048576 would
-    cost seventeen billion empty cells."""
+    them; the row where the XML broke off, or None; what broke; the cells holding Excel errors).
+    Nothing is padded: openpyxl's row iterator fills every row out to the sheet's declared size, so
+    one stray cell at XFD1048576 would cost seventeen billion empty cells."""
     try:
         from openpyxl.worksheet._reader import WorkSheetParser
     except ImportError:   # a later openpyxl: its own (padding) iterator
         return ({number: {column: text for column, text in enumerate(map(cell_text, row)) if text}
-                 for number, row in enumerate(sheet.iter_rows(values_only=True), start=1) if row}, None, "")
+                 for number, row in enumerate(sheet.iter_rows(values_only=True), start=1) if row}, None, "", {})
     book = sheet.parent
     by_row: dict[int, dict[int, str]] = {}
+    errors: dict[tuple[int, int], str] = {}
     with sheet._get_source() as source:
         parser = WorkSheetParser(source, sheet._shared_strings, data_only=book.data_only, epoch=book.epoch,
                                  date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
@@ -241,14 +246,17 @@ def _filled_cells(sheet) -> tuple[dict[int, dict[int, str]], int | None, str]:
             for number, cells in parser.parse():
                 texts = {cell["column"] - 1: cell_text(cell["value"]) for cell in cells}
                 by_row[number] = {column: text for column, text in texts.items() if text}
+                errors.update({(number, cell["column"] - 1): str(cell["value"]) for cell in cells
+                               if cell.get("data_type") == "e"})
         except SyntaxError as exc:   # XML parse errors: the rows read before the break are kept
-            return by_row, max(by_row, default=0) + 1, str(exc)
-    return by_row, None, ""
+            return by_row, max(by_row, default=0) + 1, str(exc), errors
+    return by_row, None, "", errors
 
 
-def _records(by_row: dict[int, dict[int, str]]) -> Records:
-    """The filled rows as records over the columns that hold anything: a column blank from top to
-    bottom says nothing, and leaving it out keeps a stray far-right cell from widening every row."""
+def _records(by_row: dict[int, dict[int, str]]) -> tuple[Records, dict[int, int]]:
+    """The filled rows as records over the columns that hold anything, and each kept sheet column's
+    place among them: a column blank from top to bottom says nothing, and leaving it out keeps a
+    stray far-right cell from widening every row."""
     numbers = sorted(number for number, row in by_row.items() if row)
     used = sorted({column for number in numbers for column in by_row[number]})
     place = {column: index for index, column in enumerate(used)}
@@ -260,7 +268,7 @@ def _records(by_row: dict[int, dict[int, str]]) -> Records:
         rows.append(row)
     counts = np.fromiter((len(_trimmed(r)) for r in rows), dtype=np.int64, count=len(rows))
     cells = pd.DataFrame(rows, columns=range(len(used)), dtype=object)
-    return Records(cells, np.asarray(numbers, dtype=np.int64), counts, "xlsx")
+    return Records(cells, np.asarray(numbers, dtype=np.int64), counts, "xlsx"), place
 
 
 def _trimmed(row: list[str]) -> list[str]:
