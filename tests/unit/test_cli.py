@@ -79,6 +79,17 @@ def test_a_folder_with_nothing_scored_checks_and_exports_every_view(tmp_path, ca
         assert {row["total_points"] for row in json.loads(out)} == {0}
 
 
+def test_an_html_page_named_as_an_export_is_an_error_and_the_rest_still_scores(tmp_path, capsys):
+    data = contest(tmp_path)
+    write(data, "report.xlsx", "<!DOCTYPE html>\n<html><table><tr><td>Opportunity ID</td></tr></table></html>")
+    write(data, "more.csv", "\n<table><tr><td>Activity ID</td></tr></table>", encoding="utf-16")
+    code, out, err = run(capsys, "check", str(data), "--as-of", "2026-04-15")
+    assert code == 1
+    for name in ("report.xlsx", "more.csv"):
+        assert f"{name}: error: is an HTML page, not an export" in out
+    assert "Ava Patel" in out and "rows counted: new_business 2 of 2, upsell 0 of 0, activity 1 of 1" in out
+
+
 def test_bad_rules_exit_2_with_one_line(tmp_path, capsys):
     data = contest(tmp_path)
     write(data, "rules.toml", RULES.replace("end = 2026-04-30", "end = 2026-01-01"))

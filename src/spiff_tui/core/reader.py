@@ -72,6 +72,13 @@ def shown_name(name: str) -> str:
                                else f"\\u{ord(m.group()):04x}", name)
 
 
+def _is_html(head: bytes) -> bool:
+    """An HTML page (a report saved from a browser, or Salesforce's 'Export Details' to Excel), in
+    UTF-8 or UTF-16: no reading of delimiters makes an export of it."""
+    text = head.replace(b"\x00", b"").lstrip(b"\xef\xbb\xbf\xff\xfe \t\r\n").lower()
+    return text.startswith((b"<!doctype html", b"<html", b"<table"))
+
+
 def read_export(path: Path, rules: Rules) -> FileResult:
     name = shown_name(path.name)
     try:
@@ -82,6 +89,10 @@ def read_export(path: Path, rules: Rules) -> FileResult:
     base = FileResult(name, modified=modified)
     if _NOT_BLANK.search(data) is None:
         return _with(base, Problem(name, None, None, "file is empty; nothing to read", WARNING))
+    if _is_html(data[:1024]):
+        return _with(base, Problem(name, None, None, "is an HTML page, not an export (a report saved from a "
+                                   "browser or Salesforce's 'Export Details' to Excel); export it as CSV or XLSX; "
+                                   "file skipped"))
     notes: list[Problem] = []
     is_zip = data.startswith(ZIP_MAGIC)
     suffix = path.suffix.lower()
