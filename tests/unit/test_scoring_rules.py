@@ -384,6 +384,21 @@ def test_a_row_thousands_of_cells_wide_is_set_aside_without_widening_the_others(
     assert row_of(snapshot, "reps", "rep", "Ava Patel")["total_points"] == 2 + 2
 
 
+def test_a_file_that_is_one_line_of_a_hundred_thousand_cells_is_kept_spreadsheet_wide(tmp_path):
+    from spiff_tui.core.csv_records import MAX_STORED_WIDTH, read_records
+    from spiff_tui.core.layout import header_positions
+
+    line = ",".join(["Stage"] + [f"cell {i}" for i in range(100_000)])   # no line break at all
+    records = read_records(line)
+    assert records.cells.shape == (1, MAX_STORED_WIDTH) and records.field_counts.tolist() == [100_001]
+    assert header_positions(["Stage", "x", " stage ", "Amount"]) == {"stage": [0, 2], "x": [1], "amount": [3]}
+    folder = make_contest(tmp_path)
+    write(folder, "blob.csv", line)
+    snapshot = score_dir(folder)
+    assert [str(p) for p in snapshot.problems if p.file == "blob.csv"] == [
+        "blob.csv: warning: unrecognised export: headers match no kind in [columns]"]
+
+
 def test_an_amount_whose_currency_disagrees_with_the_currency_column_is_not_scored_and_is_named(tmp_path):
     folder = make_contest(tmp_path)
     header = OPPS_HEADER + ["Amount Currency"]

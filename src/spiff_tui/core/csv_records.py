@@ -13,6 +13,11 @@ import pandas as pd
 DELIMITERS = (",", ";", "\t", "|")
 # Cells kept per record at least (and at most four times the usual record's): see read_records.
 MIN_STORED_WIDTH = 256
+# And never more than a spreadsheet has columns: no export is wider, and a file that is one line of
+# millions of cells would otherwise be a table of millions of columns.
+MAX_STORED_WIDTH = 16_384
+# The delimiter is sniffed from the first lines, but from no more than this much text of them.
+SNIFF_CHARS = 1 << 20
 csv.field_size_limit(1 << 30)
 
 
@@ -38,7 +43,7 @@ class Records:
 
 
 def sniff_delimiter(text: str) -> str:
-    head = text[:_offset_after_lines(text, 60)]
+    head = text[:min(_offset_after_lines(text, 60), SNIFF_CHARS)]
     best, best_score = ",", (-1, -1)
     for delimiter in DELIMITERS:
         counts = Counter(len(row) for row in _head_records(head, delimiter) if any(c.strip() for c in row))
@@ -97,7 +102,7 @@ def read_records(text: str) -> Records:
     # Counted here, while the cells are Python strings: far cheaper than string ops per column later.
     filled = np.fromiter((sum(1 for cell in r if cell.strip()) for r in rows), dtype=np.int64, count=len(rows))
     width = int(counts.max()) if len(counts) else 0
-    stored = max(MIN_STORED_WIDTH, 4 * int(np.median(counts))) if len(counts) else 0
+    stored = min(MAX_STORED_WIDTH, max(MIN_STORED_WIDTH, 4 * int(np.median(counts)))) if len(counts) else 0
     if width > stored:
         # Every record is padded to the widest: one line of 200,000 delimiters would make every
         # record that wide. Past this width a record is ragged whatever its cells hold, and its

@@ -37,24 +37,32 @@ class Layout:
     repeated_headers: int = 0          # header rows again inside the data (exports joined end to end)
 
 
-def _alias_positions(header_keys: list[str], alias: str) -> list[int]:
+def _alias_positions(positions_of: dict[str, list[int]], alias: str) -> list[int]:
     occurrence = None
     match = re.fullmatch(r"(.*)#(\d+)", alias.strip())
     if match:
         alias, occurrence = match.group(1), int(match.group(2))
-    positions = [i for i, key in enumerate(header_keys) if key == match_key(alias)]
+    positions = positions_of.get(match_key(alias), [])
     if occurrence is not None:
         return positions[occurrence - 1: occurrence] if occurrence <= len(positions) else []
     return positions
 
 
-def map_header(header: list[str], rules: Rules, kind: str) -> tuple[dict[str, list[int]], list[str]]:
+def header_positions(header: list[str]) -> dict[str, list[int]]:
+    """Each header key's positions, in order: looked up per alias, so a row of a million cells
+    (a file that is one long line) is read once, not once per alias."""
+    positions_of: dict[str, list[int]] = {}
+    for position, cell in enumerate(header):
+        positions_of.setdefault(match_key(cell), []).append(position)
+    return positions_of
+
+
+def map_header(positions_of: dict[str, list[int]], rules: Rules, kind: str) -> tuple[dict[str, list[int]], list[str]]:
     """Per field the header positions its first present alias points to; and missing required fields."""
-    keys = [match_key(h) for h in header]
     found: dict[str, list[int]] = {}
     for name, aliases in rules.columns[kind].items():
         for alias in aliases:
-            positions = _alias_positions(keys, alias)
+            positions = _alias_positions(positions_of, alias)
             if positions:
                 found[name] = positions
                 break
@@ -66,9 +74,10 @@ def find_layout(cells: pd.DataFrame, filled: np.ndarray, rules: Rules, day_first
     best_miss: tuple[int, str] | None = None
     for index in range(min(len(cells), HEADER_SEARCH_ROWS)):
         header = [("" if v is None else str(v)) for v in cells.iloc[index].tolist()]
+        positions_of = header_positions(header)
         candidates = []
         for kind in KINDS:
-            found, missing = map_header(header, rules, kind)
+            found, missing = map_header(positions_of, rules, kind)
             if not missing:
                 candidates.append((len(found), -KINDS.index(kind), kind, found))
             elif len(found) >= 2 and (best_miss is None or len(found) > best_miss[0]):
