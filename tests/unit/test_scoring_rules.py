@@ -384,6 +384,22 @@ def test_a_row_thousands_of_cells_wide_is_set_aside_without_widening_the_others(
     assert row_of(snapshot, "reps", "rep", "Ava Patel")["total_points"] == 2 + 2
 
 
+def test_a_carriage_return_alone_is_no_line_break_in_a_file_of_line_feeds(tmp_path):
+    """A CR inside a quoted cell, or doubled before CRLF, does not move the line numbers after it."""
+    folder = make_contest(tmp_path)
+    rows = [opp("1", "Ava Patel", "Demo"), opp("2", "Ava Patel", "Demo"), opp("3", "Ava Patel", "Nope")]
+    rows[0][1] = "Deal\rone"
+    write(folder, "opportunities.csv", csv_text(OPPS_HEADER, rows))
+    write(folder, "more.csv", csv_text(OPPS_HEADER, [opp("4", "Ava Patel", "Closed Won"),
+                                                     opp("5", "Ava Patel", "Nope")]).replace("\n", "\r\r\n"))
+    snapshot = score_dir(folder)
+    assert not snapshot.has_errors, snapshot.problems
+    not_counted = snapshot.ledger[~snapshot.ledger["counted"]]
+    assert sorted(zip(not_counted["file"].astype(str), not_counted["line"])) == [("more.csv", 3),
+                                                                                ("opportunities.csv", 4)]
+    assert row_of(snapshot, "reps", "rep", "Ava Patel")["total_points"] == 2 + 2 + 4
+
+
 def test_a_file_that_is_one_line_of_a_hundred_thousand_cells_is_kept_spreadsheet_wide(tmp_path):
     from spiff_tui.core.csv_records import MAX_STORED_WIDTH, read_records
     from spiff_tui.core.layout import header_positions

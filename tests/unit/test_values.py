@@ -70,6 +70,14 @@ def test_plain_amounts_by_hand():
     assert amount.tolist() == [1234.5, 12.5, 1234.0]
 
 
+def test_a_four_digit_year_is_read_as_written_and_a_two_digit_one_as_this_centurys():
+    from spiff_tui.core.values import parse_dates
+
+    days, invalid, _ = parse_dates(pd.Series(["4/10/0026", "4/10/26", "4/10/2026", "10.04.0026"]), False)
+    assert invalid.tolist() == [True, False, False, True]
+    assert [str(d.date()) for d in days[1:3]] == ["2026-04-10", "2026-04-10"]
+
+
 def test_a_minus_sign_after_the_currency_makes_the_amount_negative():
     from spiff_tui.core.values import parse_amounts
 

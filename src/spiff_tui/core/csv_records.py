@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -77,8 +78,18 @@ def _head_records(head: str, delimiter: str) -> list[list[str]]:
     return rows
 
 
+# In a file whose lines end in LF, a CR alone (in a cell, or doubled before CRLF) is no line break, as
+# in Excel, grep -n and the fast reader: it stands in as this private-use character while the csv
+# module (which would end a line at it) reads the text, and is put back in the cells.
+_LONE_CR = re.compile(r"\r(?!\n)")
+_CR_STAND_IN = "\ue00d"
+
+
 def read_records(text: str) -> Records:
     text = text.lstrip("\ufeff")
+    lone_cr = "\n" in text and "\r" in text and _LONE_CR.search(text) is not None
+    if lone_cr:
+        text = _LONE_CR.sub(_CR_STAND_IN, text)
     delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[list[str]] = []
@@ -93,6 +104,8 @@ def read_records(text: str) -> Records:
         except csv.Error:
             unterminated = next_line
             break
+        if lone_cr:
+            row = [cell.replace(_CR_STAND_IN, "\r") for cell in row]
         rows.append(row)
         lines.append(next_line)
         next_line = reader.line_num + 1

@@ -68,8 +68,9 @@ def _read_day(text: str, day_first: bool) -> tuple[dt.date | None, bool]:
     numeric = _NUMERIC_DATE.fullmatch(text)
     other = None
     if numeric:
-        first, second, year = int(numeric[1]), int(numeric[2]), int(numeric[3])
-        year = year if year >= 100 else year + 2000
+        first, second = int(numeric[1]), int(numeric[2])
+        # Two digits are this century's year; four are the year as written ('0026' is no contest year).
+        year = int(numeric[3]) + (2000 if len(numeric[3]) == 2 else 0)
         month, day_of_month = (second, first) if day_first else (first, second)
         day = _calendar_day(year, month, day_of_month)
         if day is not None:
