@@ -168,10 +168,12 @@ CASES: dict[str, Case] = {
     "68_nul_padding": Case(("68_nul_padding.csv",), 0,
                            ("68_nul_padding.csv: warning: 4,096 NUL bytes after the last line ignored",),
                            counted=GOOD),
-    # Accounts nobody scores on: only the warning, on the first unclear flag's line.
+    # Accounts nobody scores on: only the warnings, one per unclear value on its line.
     "69_unclear_target_flag": Case(("69_unclear_target_flag.csv",), 0,
-                                   ("69_unclear_target_flag.csv:3: [Target Account] warning: 2 values like "
-                                    "'maybe' are neither yes nor no; read as not a target account",)),
+                                   ("69_unclear_target_flag.csv:3: [Target Account] warning: 'maybe' is neither "
+                                    "yes nor no; read as not a target account",
+                                    "69_unclear_target_flag.csv:5: [Target Account] warning: 'TBD' is neither "
+                                    "yes nor no; read as not a target account")),
     "70_id_twice_in_one_export": Case(("70_id_twice_in_one_export.csv",), 0,
                                       counted={2: nb("Ava Patel", 2), 4: up("Dan Kim", 3)},
                                       not_counted={3: "same Opportunity ID as 70_id_twice_in_one_export.csv:2"}),

@@ -384,6 +384,15 @@ def test_a_row_thousands_of_cells_wide_is_set_aside_without_widening_the_others(
     assert row_of(snapshot, "reps", "rep", "Ava Patel")["total_points"] == 2 + 2
 
 
+def test_each_unclear_target_flag_is_named_on_its_first_line_with_its_count(tmp_path):
+    flags = ["oui", "Yes", "t", "oui", "1.0", "oui"]
+    folder = make_contest(tmp_path, accounts=[[f"Z{i}", f"Zed {i}", "Ava Patel", flag] for i, flag in enumerate(flags)])
+    warnings = [(p.line, p.message) for p in score_dir(folder).problems if p.file == "accounts.csv"]
+    assert warnings == [(2, "'oui' is neither yes nor no (and 2 more rows); read as not a target account"),
+                        (4, "'t' is neither yes nor no; read as not a target account"),
+                        (6, "'1.0' is neither yes nor no; read as not a target account")]
+
+
 def test_a_carriage_return_alone_is_no_line_break_in_a_file_of_line_feeds(tmp_path):
     """A CR inside a quoted cell, or doubled before CRLF, does not move the line numbers after it."""
     folder = make_contest(tmp_path)

@@ -146,3 +146,28 @@ def test_an_excel_error_in_a_column_the_rules_read_sets_the_row_aside_and_elsewh
         "opportunities.xlsx:3: [Account ID] error: the cell holds the Excel error #REF!; row set aside"]
     assert row_of(snapshot, "reps", "rep", "Ava Patel")["total_points"] == 2 + 1   # rows 2 and 4
     assert sorted(snapshot.ledger["line"]) == [2, 4]
+
+
+def test_a_missing_or_damaged_part_is_named_in_a_users_words(tmp_path):
+    usual = workbook_bytes(lambda wb: opps_sheet(wb.active))
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(usual)) as source, zipfile.ZipFile(out, "w") as target:
+        for member in source.infolist():
+            if member.filename != "xl/workbook.xml":
+                target.writestr(member.filename, source.read(member))
+    stored = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(usual)) as source, zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as target:
+        for member in source.infolist():
+            target.writestr(member.filename, source.read(member))
+    damaged = bytearray(stored.getvalue())
+    at = damaged.index(b'<row r="2"')
+    damaged[at + 1] = ord("R")   # one byte of the sheet changed: its checksum no longer matches
+    folder = make_contest(tmp_path)
+    (folder / "no_workbook_part.xlsx").write_bytes(out.getvalue())
+    (folder / "damaged.xlsx").write_bytes(bytes(damaged))
+    errors = sorted(str(p) for p in score_dir(folder).problems if p.severity == "error")
+    assert errors == [
+        "damaged.xlsx: error: not a readable XLSX workbook (its part 'xl/worksheets/sheet1.xml' is damaged: "
+        "the checksum does not match); file skipped",
+        "no_workbook_part.xlsx: error: not a readable XLSX workbook (its part 'xl/workbook.xml' is missing); "
+        "file skipped"]

@@ -358,12 +358,30 @@ def _typed(frame: pd.DataFrame, kind: str, headers: dict[str, str], rules: Rules
     if kind == "accounts":
         frame["is_target"], unclear = parse_flags(frame["target"])
         if unclear.any():
-            example = display_text(frame.loc[unclear, "target"].iloc[0], 40)
-            count = int(unclear.sum())
-            what = f"'{example}' is" if count == 1 else f"{count} values like '{example}' are"
-            problems.append(Problem(name, int(frame.loc[unclear, "line"].iloc[0]), headers["target"],
-                                    f"{what} neither yes nor no; read as not a target account", WARNING))
+            _report_unclear_flags(frame.loc[unclear, "target"].astype(str), frame.loc[unclear, "line"],
+                                  headers["target"], name, problems)
     return frame
+
+
+MAX_FLAG_WARNINGS = 20
+
+
+def _report_unclear_flags(values: pd.Series, lines: pd.Series, header: str, name: str,
+                          problems: list[Problem]) -> None:
+    """One warning per distinct value that is neither yes nor no, on the first line it is on (with
+    how many rows hold it); past MAX_FLAG_WARNINGS values, one line says how many more there are."""
+    first_line: dict[str, int] = {}
+    rows: dict[str, int] = {}
+    for value, line in zip(values.str.strip().tolist(), lines.tolist()):
+        first_line.setdefault(value, int(line))
+        rows[value] = rows.get(value, 0) + 1
+    for value, line in sorted(first_line.items(), key=lambda item: item[1])[:MAX_FLAG_WARNINGS]:
+        also = f" (and {rows[value] - 1} more rows)" if rows[value] > 1 else ""
+        problems.append(Problem(name, line, header, f"'{display_text(value, 40)}' is neither yes nor no{also}; "
+                                "read as not a target account", WARNING))
+    if len(first_line) > MAX_FLAG_WARNINGS:
+        problems.append(Problem(name, None, header, f"{len(first_line) - MAX_FLAG_WARNINGS} more values are "
+                                "neither yes nor no; read as not a target account", WARNING))
 
 
 def _currency(frame: pd.DataFrame, written: pd.Series, rules: Rules) -> tuple[pd.Series, pd.Series]:

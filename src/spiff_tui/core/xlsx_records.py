@@ -206,7 +206,7 @@ def read_sheets(path: Path, data: bytes | None = None,
             warnings.simplefilter("ignore")
             workbook = openpyxl.load_workbook(archive, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for damaged parts
-        raise BadWorkbook(f"not a readable XLSX workbook ({type(exc).__name__}: {exc})")
+        raise BadWorkbook(f"not a readable XLSX workbook ({_why(exc)})")
     sheets = []
     try:
         for sheet in workbook.worksheets:
@@ -220,10 +220,25 @@ def read_sheets(path: Path, data: bytes | None = None,
             if enough(sheets[-1].records):
                 break
     except Exception as exc:
-        raise BadWorkbook(f"workbook damaged while reading ({type(exc).__name__}: {exc})")
+        raise BadWorkbook(f"workbook damaged while reading ({_why(exc)})")
     finally:
         workbook.close()
     return sheets
+
+
+_MISSING_PART = re.compile(r"There is no item named '([^']*)' in the archive")
+_BAD_CRC = re.compile(r"Bad CRC-32 for file '([^']*)'")
+
+
+def _why(exc: Exception) -> str:
+    """What went wrong inside the archive, in a user's words where the error is a known one."""
+    text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+    missing, bad_crc = _MISSING_PART.search(text), _BAD_CRC.search(text)
+    if missing:
+        return f"its part '{missing.group(1)}' is missing"
+    if bad_crc:
+        return f"its part '{bad_crc.group(1)}' is damaged: the checksum does not match"
+    return f"{type(exc).__name__}: {text}"
 
 
 def _filled_cells(sheet) -> tuple[dict[int, dict[int, str]], int | None, str, dict[tuple[int, int], str]]:
