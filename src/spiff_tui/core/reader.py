@@ -150,19 +150,20 @@ def _locate(head: Records, rules: Rules) -> tuple[int, set[int]] | None:
 
 
 def _read_workbook(path: Path, data: bytes, rules: Rules, base: FileResult, notes: list[Problem]) -> FileResult:
-    exports: list[Records] = []   # the sheet found holding an export, if any
+    found: list[Layout] = []   # the layout of the sheet found holding an export, if any
 
     def has_layout(records: Records) -> bool:
-        if find_layout(records.cells, records.filled_counts(), rules, rules.input.day_first).kind is None:
+        layout = find_layout(records.cells, records.filled_counts(), rules, rules.input.day_first)
+        if layout.kind is None:
             return False
-        exports.append(records)
+        found.append(layout)
         return True
 
     try:
         sheets = read_sheets(path, data, enough=has_layout)   # sheets after the first export are not read
     except BadWorkbook as exc:
         return _with(base, *notes, Problem(base.name, None, None, f"{exc}; file skipped"))
-    chosen = sheets[-1] if exports else sheets[0]
+    chosen = sheets[-1] if found else sheets[0]
     if chosen.damaged_at is not None:
         notes = notes + [Problem(base.name, chosen.damaged_at, None,
                                  f"the sheet '{chosen.title}' is damaged from this row on ({chosen.damage}); "
@@ -172,7 +173,6 @@ def _read_workbook(path: Path, data: bytes, rules: Rules, base: FileResult, note
             return _with(base, *notes)
         return _with(base, *notes, Problem(base.name, None, None, "workbook has no data; nothing to read", WARNING))
     title, records, part = chosen.title, chosen.records, chosen.part
-    error_cells = chosen.error_cells
     by_row: dict[int, list[str]] = {}
     for cell, row in formulas_without_values(data, part):
         by_row.setdefault(row, []).append(cell)
@@ -181,7 +181,9 @@ def _read_workbook(path: Path, data: bytes, rules: Rules, base: FileResult, note
                                                     f"formula cells {', '.join(cells)} have")
                              + " no saved value and read as blank — open and save the workbook in Excel")
                      for row, cells in sorted(by_row.items())]
-    return _build(base, records, rules, notes, encoding="xlsx", sheet=title, error_cells=error_cells)
+    # The layout found while picking the sheet is the one _build would find: it is not looked for again.
+    return _build(base, records, rules, notes, encoding="xlsx", sheet=title, error_cells=chosen.error_cells,
+                  layout=found[0] if found else None)
 
 
 def _plain_utf8_start(data: bytes) -> int | None:
@@ -204,11 +206,11 @@ def _with(result: FileResult, *problems: Problem, **changes) -> FileResult:
 
 def _build(base: FileResult, records: Records, rules: Rules, notes: list[Problem], *,
            encoding: str, sheet: str = "", bad_lines: set[int] = frozenset(),
-           error_cells: dict[tuple[int, int], str] | None = None) -> FileResult:
+           error_cells: dict[tuple[int, int], str] | None = None, layout: Layout | None = None) -> FileResult:
     name = base.name
     cells = records.cells
-    filled = records.filled_counts()
-    layout = find_layout(cells, filled, rules, rules.input.day_first)
+    if layout is None:
+        layout = find_layout(cells, records.filled_counts(), rules, rules.input.day_first)
     shape = dict(encoding=encoding, delimiter=records.delimiter, sheet=sheet)
     if layout.kind is None:
         why = layout.near_miss or "headers match no kind in [columns]"
@@ -227,9 +229,12 @@ def _build(base: FileResult, records: Records, rules: Rules, notes: list[Problem
     if not len(layout.data):
         problems.append(Problem(name, header_line, None, "header row only; no data rows", WARNING))
     header_cells = int(records.field_counts[layout.header_index])
+    header = [("" if v is None else str(v).strip()) for v in cells.iloc[layout.header_index].tolist()]
+    headers = {f: header[pos] for f, pos in layout.columns.items()}
     keep, skipped = _structural_checks(name, records, layout, header_cells, bad_lines, problems)
     if error_cells:
-        skipped += _set_aside_error_cells(name, records, layout, error_cells, keep, problems)
+        used = {pos: header[pos] for pos in layout.columns.values()}
+        skipped += _set_aside_error_cells(name, records, layout, used, error_cells, keep, problems)
     rows = layout.data[keep]
     if len(rows) and rows[-1] - rows[0] + 1 == len(rows):
         rows = slice(int(rows[0]), int(rows[-1]) + 1)   # one block of rows: a view, not a copy
@@ -237,8 +242,6 @@ def _build(base: FileResult, records: Records, rules: Rules, notes: list[Problem
         {f: _field_values(cells.iloc[rows, pos]) for f, pos in layout.columns.items()}
     )
     frame["line"] = records.lines[rows]
-    header = [("" if v is None else str(v).strip()) for v in cells.iloc[layout.header_index].tolist()]
-    headers = {f: header[pos] for f, pos in layout.columns.items()}
     frame = _typed(frame, layout.kind, headers, rules, name, problems)
     return _with(base, *problems, kind=layout.kind, frame=frame, rows_read=len(layout.data),
                  rows_skipped=skipped, footer_lines=layout.footer_lines, title_rows=layout.title_rows,
@@ -291,13 +294,10 @@ def _structural_checks(name: str, records: Records, layout: Layout, header_cells
     return keep, int((~keep).sum())
 
 
-def _set_aside_error_cells(name: str, records: Records, layout: Layout, error_cells: dict[tuple[int, int], str],
-                           keep: np.ndarray, problems: list[Problem]) -> int:
-    """Rows where a column the rules read holds an Excel error (#REF!, #N/A...) are set aside: the
-    value is not in the file, only the error is. Errors in other columns do not matter."""
-    header = records.cells.iloc[layout.header_index].tolist()
-    used = {position: ("" if header[position] is None else str(header[position]).strip())
-            for position in layout.columns.values()}
+def _set_aside_error_cells(name: str, records: Records, layout: Layout, used: dict[int, str],
+                           error_cells: dict[tuple[int, int], str], keep: np.ndarray, problems: list[Problem]) -> int:
+    """Rows where a column the rules read (`used`: position -> header) holds an Excel error (#REF!,
+    #N/A...) are set aside: the value is not in the file, only the error is. Other columns do not matter."""
     place = {int(line): index for index, line in enumerate(records.lines[layout.data])}
     set_aside = 0
     for (line, position), error in sorted(error_cells.items()):
