@@ -33,7 +33,7 @@ class BoardHeader(Static):
                 f"reading export {done + 1} of {total}…"
         if snapshot is None:
             line.append("spiff-tui", style="bold")
-            line.append(SEPARATOR + (reading or "reading exports…" if not failure else "no board yet"))
+            line.append(SEPARATOR + ((reading or "reading exports…") if not failure else "no board yet"))
             busy = busy and not reading
         else:
             rules = snapshot.rules
