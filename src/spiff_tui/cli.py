@@ -106,6 +106,9 @@ def build_run_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tv", action="store_true", help="start in TV mode: cycle the panes in large type")
     parser.add_argument("--tv-interval", type=float, default=15.0, metavar="SECONDS",
                         help="seconds per pane in TV mode (default: 15)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="start on an empty board, not the last run's, and keep none for the next start "
+                        "(kept in $XDG_CACHE_HOME/spiff-tui, default ~/.cache/spiff-tui)")
     parser.add_argument("--text", action="store_true",
                         help="print the boards as text once and exit (the default when stdout is not a terminal)")
     return parser

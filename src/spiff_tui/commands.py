@@ -141,7 +141,7 @@ def run_board(args: argparse.Namespace) -> int:
     from spiff_tui.ui.app import run_app
 
     return run_app(data_dir, resolve_rules_path(data_dir, args.rules), args.as_of,
-                   tv=args.tv, tv_interval=args.tv_interval)
+                   tv=args.tv, tv_interval=args.tv_interval, last_board=not args.no_cache)
 
 
 def _ui_available() -> bool:

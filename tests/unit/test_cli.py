@@ -258,3 +258,15 @@ def test_the_board_command_without_a_terminal_prints_the_boards_once(capsys, mon
     code, out, _ = run(capsys, "sample_data", "--as-of", "2026-04-30")
     assert code == 0
     assert "REPS" in out and "TEAMS" in out and "Falcons" in out
+
+
+def test_the_board_starts_with_or_without_the_last_runs_board(tmp_path, monkeypatch):
+    import spiff_tui.ui.app as app_module
+
+    data = contest(tmp_path)
+    started: list[dict] = []
+    monkeypatch.setattr(app_module, "run_app", lambda *args, **options: started.append(options) or 0)
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert main([str(data), "--rules", str(data / "rules.toml")]) == 0
+    assert main([str(data), "--rules", str(data / "rules.toml"), "--no-cache"]) == 0
+    assert [options["last_board"] for options in started] == [True, False]

@@ -70,7 +70,7 @@ class SpiffApp(LiveScoring, ShowsScores, PrefetchesDrilldowns, TvMode, App[int])
     def __init__(self, data_dir: Path, rules_path: Path, as_of: dt.date | None = None, *,
                  tv: bool = False, tv_interval: float = 15.0,
                  watcher_factory: WatcherFactory | None = default_watcher,
-                 rescan_seconds: float = RESCAN_SECONDS) -> None:
+                 rescan_seconds: float = RESCAN_SECONDS, last_board: bool = True) -> None:
         super().__init__()
         self.data_dir = Path(data_dir)
         self.rules_path = Path(rules_path)
@@ -81,6 +81,8 @@ class SpiffApp(LiveScoring, ShowsScores, PrefetchesDrilldowns, TvMode, App[int])
         self.failure: str | None = None
         self.tv_interval = tv_interval
         self._start_tv = tv
+        # Show the last run's board at start, and keep each new one for the next start.
+        self.keeps_last_board = last_board
         self.init_live(watcher_factory, rescan_seconds)
 
     def compose(self) -> ComposeResult:
@@ -107,6 +109,8 @@ class SpiffApp(LiveScoring, ShowsScores, PrefetchesDrilldowns, TvMode, App[int])
             self.set_tv(True)
         else:
             self.table("reps-table").focus()
+        if self.keeps_last_board:
+            self.show_last_board()
         # The first frame goes out before the engine (and pandas) is loaded by the first rescore.
         self.call_after_refresh(self.start_live)
 
@@ -178,14 +182,21 @@ class SpiffApp(LiveScoring, ShowsScores, PrefetchesDrilldowns, TvMode, App[int])
     def open_rep(self, rep: str) -> None:
         from spiff_tui.ui.screens.rep_ledger import RepLedgerScreen
 
-        if self.snapshot is not None:
+        if self._scored("drilldowns"):
             self.push_screen(RepLedgerScreen(self.snapshot, rep, self.prefetched_rows(self.snapshot, rep)))
 
     def open_team(self, team: str) -> None:
         from spiff_tui.ui.screens.team import TeamScreen
 
-        if self.snapshot is not None:
+        if self._scored("drilldowns"):
             self.push_screen(TeamScreen(self.snapshot, team))
+
+    def _scored(self, what: str) -> bool:
+        """Whether there is a snapshot; the last run's board alone has no rows behind it to show."""
+        if self.snapshot is None and self.card is not None:
+            self.notify(f"the board is the last run's until the folder is read; {what} open then",
+                        timeout=4, markup=False)
+        return self.snapshot is not None
 
     def action_back(self) -> None:
         if self.tv:
@@ -224,8 +235,10 @@ class SpiffApp(LiveScoring, ShowsScores, PrefetchesDrilldowns, TvMode, App[int])
         self.request_rescore(forget=True)
 
     def action_export(self) -> None:
-        if self.snapshot is None:
+        if self.snapshot is None and self.card is None:
             self.notify("nothing to export yet", severity="warning")
+            return
+        if not self._scored("exports"):
             return
         tab = self.active_tab
         if tab == "data":
@@ -260,7 +273,7 @@ class SpiffApp(LiveScoring, ShowsScores, PrefetchesDrilldowns, TvMode, App[int])
 
 
 def run_app(data_dir: Path, rules_path: Path, as_of: dt.date | None, *, tv: bool = False,
-            tv_interval: float = 15.0) -> int:
-    app = SpiffApp(data_dir, rules_path, as_of, tv=tv, tv_interval=tv_interval)
+            tv_interval: float = 15.0, last_board: bool = True) -> int:
+    app = SpiffApp(data_dir, rules_path, as_of, tv=tv, tv_interval=tv_interval, last_board=last_board)
     result = app.run()
     return result if isinstance(result, int) else app.return_code or 0

@@ -67,7 +67,8 @@ def run_demo(interval: float) -> int:
         files = arrival_order(sample)
         stop = threading.Event()
         feeder = threading.Thread(target=feed, args=(files, folder, max(interval, 0.0), stop), daemon=True)
-        app = SpiffApp(folder, rules_path, as_of)
+        # A temporary folder: its board is not worth keeping for a next start.
+        app = SpiffApp(folder, rules_path, as_of, last_board=False)
         feeder.start()
         try:
             result = app.run()

@@ -11,9 +11,11 @@ from textual.widgets import Static
 from spiff_tui.ui.format import bar_width
 from spiff_tui.ui.messages import ReadProgress, RescoreFailed, ScoresReady
 from spiff_tui.ui.widgets.header import BoardHeader
+from spiff_tui.ui.widgets.tv_banner import banner_of
 
 if TYPE_CHECKING:
     from spiff_tui.core.snapshot import Snapshot
+    from spiff_tui.ui.last_board import Banner, BoardCard
 
 
 class ShowsScores:
@@ -22,6 +24,9 @@ class ShowsScores:
     _ranks_now: dict[str, int] | None = None
     _ranks_before: dict[str, int] = {}  # noqa: RUF012 — replaced, never mutated
     _bar_width = 0
+    card: BoardCard | None = None   # the last run's board, while no snapshot is shown
+    banner: Banner | None = None
+    keeps_last_board = True
 
     def on_rescore_started(self) -> None:
         self._show_header(busy=True)
@@ -40,8 +45,12 @@ class ShowsScores:
                         timeout=10, markup=False)
         self.rules_error, self.failure = message.rules_error, None
         self._track_ranks(snapshot)
-        self._show_boards(flash=previous is not None)
+        self.banner = banner_of(snapshot)
+        shown = self._show_boards(flash=previous is not None or self.card is not None)
+        self.card = None
         self._show_header()
+        if self.keeps_last_board and not message.rules_error and shown is not None:
+            self._keep_board(snapshot, shown, message.stamps)
         if previous is not None:
             self._announce_closed_won(previous, snapshot)
         for screen in self.screen_stack[1:]:
@@ -68,37 +77,75 @@ class ShowsScores:
             self._ranks_before = self._ranks_now
         self._ranks_now = current
 
-    def _show_boards(self, flash: bool) -> None:
+    def _show_boards(self, flash: bool) -> dict[str, list] | None:
+        """Lay the snapshot out; returns each table's rows (and the activity caption under "caption")."""
         from spiff_tui.ui import boards
 
         snapshot = self.snapshot
         if snapshot is None:
-            return
+            return None
         self._bar_width = bar_width(self.size.width)
+        shown = {"reps-table": boards.reps_rows(snapshot, self._ranks_before),
+                 "activity-table": boards.activity_rows(snapshot, self._bar_width),
+                 "teams-table": boards.teams_rows(snapshot),
+                 "files-table": boards.files_rows(snapshot)}
+        caption = boards.activity_caption(snapshot)
         with self.batch_update():
-            self.table("reps-table").show_rows(boards.reps_rows(snapshot, self._ranks_before), flash)
-            self.table("activity-table").show_rows(boards.activity_rows(snapshot, self._bar_width), flash)
-            self.query_one("#activity-caption", Static).update(boards.activity_caption(snapshot))
-            self.table("teams-table").show_rows(boards.teams_rows(snapshot), flash)
-            self.table("files-table").show_rows(boards.files_rows(snapshot), flash)
-            self._show_problems()
+            for table_id, rows in shown.items():
+                self.table(table_id).show_rows(rows, flash)
+            self.query_one("#activity-caption", Static).update(caption)
+            shown["problems-table"] = self._show_problems()
             self._show_tv_banner()
         if self.focused is None and not self.tv and len(self.screen_stack) == 1:
             self.current_table().focus()
+        return {**shown, "caption": caption}
 
-    def _show_problems(self) -> None:
+    def _show_problems(self) -> list:
         from spiff_tui.ui import boards
 
         extra = [("error", str(self.rules_path.name), "", f"{message} — {what}")
                  for message, what in ((self.rules_error, "the previous rules are kept"),
                                        (self.failure, "the last good scores are kept")) if message]
-        self.table("problems-table").show_rows(
-            boards.problem_rows(extra + boards.snapshot_problems(self.snapshot)))
+        rows = boards.problem_rows(extra + boards.snapshot_problems(self.snapshot))
+        self.table("problems-table").show_rows(rows)
+        return rows
+
+    # The last run's board: shown at start while the folder is read, kept after every rescore.
+
+    def show_last_board(self) -> bool:
+        """Show the card kept for this folder, if it was scored from the very files and rules there now."""
+        from spiff_tui.ui.last_board import card_key, load_card
+        from spiff_tui.ui.rescore import folder_stamps
+
+        card = load_card(self.data_dir, card_key(folder_stamps(self.data_dir, self.rules_path), self.today()))
+        if card is None:
+            return False
+        self.card, self.banner = card, card.banner
+        self._ranks_now, self._ranks_before = card.ranks, card.ranks_before
+        with self.batch_update():
+            for table_id, rows in card.tables.items():
+                self.table(table_id).show_rows(rows, flash=False)
+            self.query_one("#activity-caption", Static).update(card.caption)
+            self._show_tv_banner()
+        self._show_header()
+        return True
+
+    def _keep_board(self, snapshot: Snapshot, shown: dict[str, list], stamps: frozenset) -> None:
+        from spiff_tui.ui.last_board import BoardCard, card_key, plain_rows, save_card
+        from spiff_tui.ui.widgets.header import scored_line
+
+        caption = shown.pop("caption")
+        card = BoardCard(tables={table_id: plain_rows(rows) for table_id, rows in shown.items()},
+                         caption=caption, header=scored_line(snapshot), banner=self.banner,
+                         ranks=dict(self._ranks_now or {}), ranks_before=dict(self._ranks_before),
+                         scored_at=snapshot.scored_at)
+        save_card(self.data_dir, card_key(stamps, snapshot.as_of), card)
 
     def _show_header(self, busy: bool = False, progress: tuple[int, int] | None = None) -> None:
         note = "" if self.watcher is None or self.watcher.kind != "polling" else "polling"
         self.query_one(BoardHeader).show(self.snapshot, busy=busy, rules_error=self.rules_error,
-                                         failure=self.failure, note=note, progress=progress)
+                                         failure=self.failure, note=note, progress=progress,
+                                         last_run=self.card.header if self.card is not None else None)
 
     def _announce_closed_won(self, previous: Snapshot, snapshot: Snapshot) -> None:
         from spiff_tui.core.names import display_text

@@ -20,7 +20,7 @@ def next_pane(current: str) -> str:
 
 
 class TvMode:
-    """Mixed into the App, which provides the tables, `snapshot` and `tv_interval`."""
+    """Mixed into the App, which provides the tables, `banner` and `tv_interval`."""
 
     tv: bool = False
     tv_interval: float = 15.0
@@ -54,4 +54,4 @@ class TvMode:
     def _show_tv_banner(self) -> None:
         if self.tv:
             top = 5 if self.size.height >= TALL_SCREEN else 3
-            self.query_one(TvBanner).show(self.snapshot, self.active_tab, top)
+            self.query_one(TvBanner).show(self.banner, self.active_tab, top)

@@ -13,6 +13,7 @@ from spiff_tui.ui import format as fmt
 
 if TYPE_CHECKING:
     from spiff_tui.core.snapshot import Snapshot
+    from spiff_tui.ui.last_board import Banner
 
 PANE_TITLES = {"teams": "TEAMS", "reps": "REPS", "activity": "ACTIVITY"}
 
@@ -23,6 +24,17 @@ def leaders(snapshot: Snapshot) -> tuple[list[str], float]:
     return list(top["team"]), float(top["total_points"].max()) if len(top) else 0.0
 
 
+def banner_of(snapshot: Snapshot, top_reps: int = 5) -> Banner:
+    """The banner's facts, as plain values (kept with the last board)."""
+    from spiff_tui.ui.last_board import Banner
+
+    names, total = leaders(snapshot)
+    reps = snapshot.view("reps").head(top_reps)
+    return Banner(tuple(str(n) for n in names), total,
+                  tuple((int(rank), str(rep), str(team), float(points)) for rank, rep, team, points
+                        in reps[["rank", "rep", "team", "total_points"]].itertuples(index=False)))
+
+
 class TvBanner(Horizontal):
     def compose(self) -> ComposeResult:
         with Vertical(id="tv-lead"):
@@ -31,28 +43,28 @@ class TvBanner(Horizontal):
         yield Digits("", id="tv-lead-points")
         yield Static(id="tv-top-reps")
 
-    def show(self, snapshot: Snapshot | None, pane: str, top_reps: int) -> None:
-        if snapshot is None:
+    def show(self, banner: Banner | None, pane: str, top_reps: int) -> None:
+        if banner is None:
             return
         from spiff_tui.core.names import display_text
 
-        names, total = leaders(snapshot)
+        names = banner.leaders
         title = Text(f"{PANE_TITLES.get(pane, '')} · ", style="bold")
         title.append("LEADING" if len(names) == 1 else "TIED FOR THE LEAD", style="dim")
         self.query_one("#tv-lead-title", Static).update(title)
         team = Text(" & ".join(display_text(n).upper() for n in names), style="bold yellow")
         self.query_one("#tv-lead-team", Static).update(team)
-        self.query_one("#tv-lead-points", Digits).update(fmt.points(total))
-        reps = snapshot.view("reps").head(top_reps).to_dict("records")
-        names = [display_text(r["rep"]) for r in reps]
-        teams = [display_text(r["team"]) for r in reps]
-        name_width = max((len(n) for n in names), default=0)
+        self.query_one("#tv-lead-points", Digits).update(fmt.points(banner.points))
+        reps = banner.top_reps[:top_reps]
+        rep_names = [display_text(rep) for _, rep, _, _ in reps]
+        teams = [display_text(team) for _, _, team, _ in reps]
+        name_width = max((len(n) for n in rep_names), default=0)
         team_width = max((len(t) for t in teams), default=0)
         lines = Text()
-        for r, name, team_name in zip(reps, names, teams):
-            lines.append(f"{int(r['rank']):>2}  ", style="bold")
-            lines.append(name.ljust(name_width), style="bold yellow" if r["rank"] == 1 else "bold")
+        for (rank, _, _, points), name, team_name in zip(reps, rep_names, teams):
+            lines.append(f"{rank:>2}  ", style="bold")
+            lines.append(name.ljust(name_width), style="bold yellow" if rank == 1 else "bold")
             lines.append(f"  {team_name.ljust(team_width)}  ", style="dim")
-            lines.append(f"{fmt.points(r['total_points']):>5}\n", style="bold")
+            lines.append(f"{fmt.points(points):>5}\n", style="bold")
         lines.rstrip()
         self.query_one("#tv-top-reps", Static).update(lines)
