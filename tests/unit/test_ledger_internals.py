@@ -122,3 +122,33 @@ def test_safe_text_changes_exactly_the_texts_with_unsafe_characters(values, skip
     column = pd.Series(values, dtype=TEXT).iloc[skip:]   # a slice: its Arrow buffer starts earlier
     expected = [display_text(v) if re.search(_UNSAFE, v) else v for v in values[skip:]]
     assert safe_text(column).tolist() == expected
+
+
+def test_overlay_with_prefixes_still_merges_a_text_the_base_already_has():
+    base = pd.Categorical(["same Activity ID as a.csv:2", "not a call", ""])
+    replacement = pd.Categorical(["same Activity ID as a.csv:2", "same Activity ID as b.csv:9"])
+    result = overlay(base, np.array([False, True, True]), replacement, ("same Activity ID as ",))
+    assert list(result) == ["same Activity ID as a.csv:2", "same Activity ID as a.csv:2", "same Activity ID as b.csv:9"]
+    assert result.categories.is_unique
+    assert (result.codes[0] == result.codes[1])
+
+
+def test_a_collision_in_the_sorted_grouping_is_caught_word_for_word(monkeypatch):
+    # The grouping by sorting keeps only the top bits of each folded id: simulate two ids whose
+    # kept bits agree (all rows one group). The word-for-word check must catch it.
+    from spiff_tui.core import dedupe
+
+    ids = pd.Series(["00TDn0000000001MAA", "00TDn0000000002MAA", "00TDn0000000001MAA"], dtype=TEXT)
+    monkeypatch.setattr(dedupe, "_first_by_sorting", lambda numbers: np.zeros(len(numbers), dtype=np.int64))
+    assert first_positions(ids).tolist() == [0, 1, 0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 6), max_size=300), st.integers(0, 2**64 - 1))
+def test_grouping_by_sorting_matches_first_appearance(picks, salt):
+    from spiff_tui.core.dedupe import _first_by_sorting
+
+    numbers = np.array([(p * 0x9E3779B97F4A7C15 + salt) % 2**64 for p in picks], dtype=np.uint64)
+    # Distinct picks differ in their top bits here (the multiplier spreads them), so the groups are exact.
+    expected = first_seen([int(n) >> max(1, (len(picks) - 1).bit_length()) for n in numbers])
+    assert _first_by_sorting(numbers).tolist() == expected

@@ -1,7 +1,12 @@
 """Which earlier row repeats each row's key, for a million Activity IDs without hashing a million
 strings: when every key has the same width (CRM ids do), each key is read as a few 64-bit words,
 folded into one number, those numbers are grouped, and every repeat found is checked word for word;
-anything else, or any collision, takes the exact string path."""
+anything else, or any collision, takes the exact string path.
+
+Up to a couple of million rows the numbers are grouped by one sort of (number, row) packed into a
+64-bit word, twice as fast as a hash table of a million numbers (whose lookups miss the CPU's
+cache); the packing keeps fewer bits of the number, so a collision is likelier, and one found
+takes the hash table."""
 
 from __future__ import annotations
 
@@ -21,12 +26,40 @@ def first_positions(keys: pd.Series) -> np.ndarray:
         for word in words[1:]:
             folded *= _PRIME
             folded ^= word
-        first = _first_by_code(pd.factorize(folded)[0])
-        repeat = np.flatnonzero(first != np.arange(len(first)))
-        # Equal words are equal bytes: the words cover every byte of the key.
-        if all(np.array_equal(word[repeat], word[first[repeat]]) for word in words):
-            return first
+        groupings = ([_first_by_sorting] if len(folded) <= MAX_SORTED_ROWS else []) + \
+            [lambda numbers: _first_by_code(pd.factorize(numbers)[0])]
+        for grouping in groupings:
+            first = grouping(folded)
+            repeat = np.flatnonzero(first != np.arange(len(first)))
+            # Equal words are equal bytes: the words cover every byte of the key.
+            if all(np.array_equal(word[repeat], word[first[repeat]]) for word in words):
+                return first
     return _first_by_code(pd.factorize(keys)[0])
+
+
+# Above this many rows the packed number keeps so few bits that collisions become likely.
+MAX_SORTED_ROWS = 1 << 21
+
+
+def _first_by_sorting(numbers: np.ndarray) -> np.ndarray:
+    """Per row, the first row with the same number, where the number's top bits decide sameness
+    (as many as the row positions leave): each (number, row) is one word, sorted once, so the rows
+    of one number come together, first row first."""
+    count = len(numbers)
+    if not count:
+        return np.zeros(0, dtype=np.int64)
+    bits = np.uint64(max(1, (count - 1).bit_length()))
+    packed = (numbers >> bits) << bits
+    packed |= np.arange(count, dtype=np.uint64)
+    packed.sort()
+    rows = (packed & np.uint64((1 << int(bits)) - 1)).astype(np.int64)
+    packed >>= bits
+    starts = np.empty(count, dtype=bool)
+    starts[0] = True
+    np.not_equal(packed[1:], packed[:-1], out=starts[1:])
+    first = np.empty(count, dtype=np.int64)
+    first[rows] = rows[starts][np.cumsum(starts) - 1]
+    return first
 
 
 def _first_by_code(codes: np.ndarray) -> np.ndarray:

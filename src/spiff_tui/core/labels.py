@@ -83,14 +83,19 @@ def first_of(reasons: Sequence[tuple[object, Reason]], count: int) -> tuple[pd.C
     return categorical(codes, texts), undecided
 
 
-def overlay(base: pd.Categorical, hit: np.ndarray, replacement: pd.Categorical) -> pd.Categorical:
-    """`base` with the hit rows set to `replacement` (a categorical over the hit rows only)."""
-    categories = np.concatenate([base.categories.to_numpy(dtype=object),
-                                 replacement.categories.to_numpy(dtype=object)])
+def overlay(base: pd.Categorical, hit: np.ndarray, replacement: pd.Categorical,
+            prefixes: tuple[str, ...] | None = None) -> pd.Categorical:
+    """`base` with the hit rows set to `replacement` (a categorical over the hit rows only). With
+    `prefixes`, the caller says every replacement text starts with one of them, so only base texts
+    that do could be the same text."""
+    base_texts = base.categories.to_numpy(dtype=object)
+    categories = np.concatenate([base_texts, replacement.categories.to_numpy(dtype=object)])
     codes = base.codes.astype(np.int32, copy=True)
     codes[hit] = np.where(replacement.codes < 0, -1, replacement.codes.astype(np.int32) + len(base.categories))
     # The replacements are mostly new texts (row names): only a clash needs the merge.
-    if (pd.Index(base.categories).get_indexer(replacement.categories) >= 0).any():
+    if prefixes is not None:
+        base_texts = [text for text in base_texts if isinstance(text, str) and text.startswith(prefixes)]
+    if len(base_texts) and (pd.Index(base_texts, dtype=object).get_indexer(replacement.categories) >= 0).any():
         return categorical(codes, categories)
     return _from_codes(codes, categories, validate=False)
 
@@ -121,7 +126,9 @@ def _union(values: list[pd.Categorical]) -> pd.Categorical:
     pieces, offset = [], 0
     for v in values:
         table = np.append(merged[offset:offset + len(v.categories)], np.int32(-1))
-        pieces.append(table[v.codes])
+        # The first part's categories come first, in order: its codes stand as they are.
+        same = offset == 0 and np.array_equal(table[:-1], np.arange(len(v.categories)))
+        pieces.append(v.codes.astype(np.int32) if same else table[v.codes])
         offset += len(v.categories)
     return _from_codes(np.concatenate(pieces), categories, validate=False)
 

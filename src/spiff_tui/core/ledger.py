@@ -192,18 +192,25 @@ def join_ledger(parts: tuple[pd.DataFrame, ...]) -> pd.DataFrame:
     return ledger.sort_values(["file", "line"], kind="stable").reset_index(drop=True)
 
 
-def _row_names(ledger: pd.DataFrame, positions: np.ndarray, prefix) -> pd.Categorical:
-    """`prefix` + 'file:line' of each given row, built once per distinct row by Arrow (there can be a
-    hundred thousand); rows are unique by (file, line), so the texts are too. `prefix` is one text,
-    or a function of the rows giving one text per row."""
+# The reasons that name another row; every text built by _row_names starts with one of these.
+REPLACED, SAME_OPPORTUNITY = "replaced by the newer row ", "same Opportunity ID as "
+SAME_ACTIVITY_ID, SAME_ACTIVITY = "same Activity ID as ", "same activity as "
+ROW_NAME_PREFIXES = (REPLACED, SAME_OPPORTUNITY, SAME_ACTIVITY_ID, SAME_ACTIVITY)
+
+
+def _row_names(ledger: pd.DataFrame, positions: np.ndarray, prefix: str, other_prefix: str = "",
+               use_other: np.ndarray | None = None) -> pd.Categorical:
+    """`prefix` + 'file:line' of each given row (or `other_prefix` where `use_other`, a mask over the
+    ledger's rows, is set), built once per distinct row by Arrow (there can be a hundred thousand);
+    rows are unique by (file, line), so the texts are too."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     distinct, codes = np.unique(positions, return_inverse=True)
     files = pa.array(_texts_at(ledger["file"], distinct), type=pa.string())
     lines = pc.cast(pa.array(ledger["line"].to_numpy()[distinct]), pa.string())
-    prefixes = pa.array(prefix(distinct) if callable(prefix) else np.full(len(distinct), prefix, dtype=object),
-                        type=pa.string())
+    prefixes = pa.scalar(prefix, pa.string()) if use_other is None else \
+        pc.if_else(pa.array(use_other[distinct]), pa.scalar(other_prefix, pa.string()), pa.scalar(prefix, pa.string()))
     texts = pc.binary_join_element_wise(prefixes, pc.binary_join_element_wise(files, lines, ":"), "")
     return categorical_of_unique(codes.reshape(-1), texts.to_numpy(zero_copy_only=False))
 
@@ -221,10 +228,14 @@ def _mark_superseded(opps: pd.DataFrame) -> pd.DataFrame:
         return opps
     newest_first = np.lexsort((opps["line"].to_numpy(), -opps["_file_order"].to_numpy(),
                                -opps["_export_time"].to_numpy().astype("datetime64[ns]").astype(np.int64)))
-    codes, _ = pd.factorize(opps["_dedupe_key"])
-    _, first_in_order = np.unique(codes[newest_first], return_index=True)
-    winner_of_code = newest_first[first_in_order]           # codes are 0..k-1, all present
-    winner = winner_of_code[codes]
+    # Rows with one id share their first row's position; the winner is the row of the id met first
+    # in newest-first order.
+    group = first_positions(opps["_dedupe_key"])
+    place = np.empty(len(opps), dtype=np.int64)
+    place[newest_first] = np.arange(len(opps))
+    best = np.full(len(opps), len(opps), dtype=np.int64)
+    np.minimum.at(best, group, place)
+    winner = newest_first[best[group]]
     losers = has_id & (winner != np.arange(len(opps)))
     if not losers.any():
         return opps
@@ -233,10 +244,9 @@ def _mark_superseded(opps: pd.DataFrame) -> pd.DataFrame:
     file_order = opps["_file_order"].to_numpy()
     same_export = losers & (file_order[winner] == file_order)
     reason = opps["reason"].array
-    for rows, prefix in ((losers & ~same_export, "replaced by the newer row "),
-                         (same_export, "same Opportunity ID as ")):
+    for rows, prefix in ((losers & ~same_export, REPLACED), (same_export, SAME_OPPORTUNITY)):
         if rows.any():
-            reason = overlay(reason, rows, _row_names(opps, winner[rows], prefix))
+            reason = overlay(reason, rows, _row_names(opps, winner[rows], prefix), ROW_NAME_PREFIXES)
     opps["reason"] = reason
     opps.loc[losers, "counted"] = False
     opps.loc[losers, "points"] = 0.0
@@ -258,10 +268,9 @@ def _mark_duplicates(acts: pd.DataFrame) -> pd.DataFrame:
     if not duplicate.any():
         return acts
     # A row and the first with its key either both have an id or both have none.
-    texts = _row_names(acts, first[duplicate], lambda rows: np.where(
-        has_id[rows], "same Activity ID as ", "same activity as ").astype(object))
+    texts = _row_names(acts, first[duplicate], SAME_ACTIVITY, SAME_ACTIVITY_ID, has_id)
     # `acts` is the fresh join of the per-file parts, so it is marked where it stands.
-    acts["reason"] = overlay(acts["reason"].array, duplicate, texts)
+    acts["reason"] = overlay(acts["reason"].array, duplicate, texts, ROW_NAME_PREFIXES)
     acts.loc[duplicate, "counted"] = False
     acts.loc[duplicate, "is_call"] = False
     return acts
