@@ -183,7 +183,7 @@ class SpiffApp(LiveScoring, ShowsScores, PrefetchesDrilldowns, TvMode, App[int])
         from spiff_tui.ui.screens.rep_ledger import RepLedgerScreen
 
         if self._scored("drilldowns"):
-            self.push_screen(RepLedgerScreen(self.snapshot, rep, self.prefetched_rows(self.snapshot, rep)))
+            self.push_screen(RepLedgerScreen(self.snapshot, rep, self.drilldown_rows(self.snapshot, rep)))
 
     def open_team(self, team: str) -> None:
         from spiff_tui.ui.screens.team import TeamScreen

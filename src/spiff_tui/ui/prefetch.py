@@ -3,6 +3,7 @@ that enter opens it without waiting for a hundred thousand rows to be gathered a
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -25,6 +26,7 @@ class PrefetchesDrilldowns:
     _prefetched: tuple[int, str, pd.DataFrame] | None = None
     _highlighted_rep: str | None = None
     _prefetch_timer = None
+    _layout_thread: ThreadPoolExecutor | None = None
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id not in REP_TABLES or self.tv or event.row_key is None:
@@ -46,14 +48,23 @@ class PrefetchesDrilldowns:
     # On the rescore thread: it waits behind a running rescore instead of competing with it.
     @work(thread=True, exclusive=True, exit_on_error=False, group="prefetch")
     def _prefetch_worker(self, snapshot: Snapshot, rep: str) -> None:
-        from spiff_tui.ui.ledger_rows import FIELDS, rep_ledger
+        self._prefetched = (snapshot.generation, rep, _rows_of(snapshot, rep))
 
-        self._prefetched = (snapshot.generation, rep, rep_ledger(snapshot.ledger_parts_of(rep, FIELDS)))
-
-    def prefetched_rows(self, snapshot: Snapshot, rep: str) -> pd.DataFrame | None:
+    def drilldown_rows(self, snapshot: Snapshot, rep: str) -> pd.DataFrame | Future:
         """The rep's drilldown rows if they were laid out from this snapshot (rows from an older
-        one are let go)."""
+        one are let go); else a future of them, laid out on a thread of the drilldown's own while
+        the screen is built (not the rescore thread: a rescore may be running)."""
         kept = self._prefetched
         if kept is not None and kept[0] != snapshot.generation:
             self._prefetched = kept = None
-        return kept[2] if kept is not None and kept[1] == rep else None
+        if kept is not None and kept[1] == rep:
+            return kept[2]
+        if self._layout_thread is None:
+            self._layout_thread = ThreadPoolExecutor(1, thread_name_prefix="spiff-drilldown")
+        return self._layout_thread.submit(_rows_of, snapshot, rep)
+
+
+def _rows_of(snapshot: Snapshot, rep: str) -> pd.DataFrame:
+    from spiff_tui.ui.ledger_rows import FIELDS, rep_ledger
+
+    return rep_ledger(snapshot.ledger_parts_of(rep, FIELDS))

@@ -7,6 +7,7 @@ fresh table over the new rows.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -46,8 +47,10 @@ class RepLedgerScreen(Screen[None]):
         Binding("e", "export", "Export"),
     ]
 
-    def __init__(self, snapshot: Snapshot, rep: str, rows: pd.DataFrame | None = None) -> None:
-        """`rows`: the rep's drilldown rows from this snapshot if they are laid out already."""
+    def __init__(self, snapshot: Snapshot, rep: str,
+                 rows: pd.DataFrame | concurrent.futures.Future | None = None) -> None:
+        """`rows`: the rep's drilldown rows from this snapshot if they are laid out already, or
+        being laid out on another thread while this screen is built."""
         super().__init__()
         self.rep = rep
         self.snapshot = snapshot
@@ -70,6 +73,8 @@ class RepLedgerScreen(Screen[None]):
 
     async def on_mount(self) -> None:
         rows, self._ready_rows = self._ready_rows, None
+        if isinstance(rows, concurrent.futures.Future):
+            rows = await asyncio.wrap_future(rows)
         await self.update_snapshot(self.snapshot, rows)
 
     @property
