@@ -41,6 +41,9 @@ async def _run_once(contest: Contest, **options) -> None:
 
 
 async def test_a_restart_shows_the_last_board_at_once_then_the_fresh_scores(small, held_rescores):
+    # One bad line, so the Problems table has a row to bring back.
+    acts = small.data / "acts.csv"
+    acts.write_text(acts.read_text(encoding="utf-8") + "A7,Ann Lee,Call,not a date,Acme\n", encoding="utf-8")
     await _run_once(small)
     assert card_path(small.data).exists()
     held_rescores.clear()
@@ -55,6 +58,8 @@ async def test_a_restart_shows_the_last_board_at_once_then_the_fresh_scores(smal
         assert app.table("teams-table").cell_text("Alpha", "total") == "9"
         header = app.query_one("#header").plain
         assert "the last run's board" in header and "Test Spiff" in header
+        problems = app.table("problems-table")
+        assert [problems.cell_text(key, "where") for key in problems.visible_keys()] == ["acts.csv:8"]
         held_rescores.set()
         await loaded(pilot)
         header = app.query_one("#header").plain

@@ -8,17 +8,18 @@ import numpy as np
 from rich.text import Text
 
 from spiff_tui.ui import last_board
-from spiff_tui.ui.last_board import MAX_CARD_ROWS, Banner, BoardCard, card_key, card_path, load_card, save_card
+from spiff_tui.ui.last_board import MAX_CARD_PROBLEMS, Banner, BoardCard, card_key, card_path, load_card, save_card
 from spiff_tui.ui.widgets.board_table import Row
 
 DAY = dt.date(2026, 4, 15)
 STAMPS = frozenset({("/x/opps.csv", 120, 1_000), ("/x/acts.csv", 80, 2_000), ("/x/rules.toml", 40, 3_000)})
 
 
-def _card(rows: int = 1) -> BoardCard:
-    table = last_board.plain_rows([Row(f"rep {i}", (Text(str(i)),), (np.int64(i), (np.bool_(True), 2)))
-                                   for i in range(rows)])
-    return BoardCard(tables={"reps-table": table}, caption=Text("gates"), header=Text("Test Spiff"),
+def _card(problems: int = 1) -> BoardCard:
+    table = last_board.plain_rows([Row("rep 0", (Text("0"),), (np.int64(0), (np.bool_(True), 2)))])
+    return BoardCard(tables={"reps-table": table},
+                     problems=tuple(("warning", f"a.csv:{i}", "Amount", "not an amount") for i in range(problems)),
+                     caption=Text("gates"), header=Text("Test Spiff"),
                      banner=Banner(("Alpha",), 9.0, ((1, "Ann Lee", "Alpha", 6.0),)), ranks={"Ann Lee": 1},
                      ranks_before={}, scored_at=dt.datetime(2026, 4, 15, 9, 0))
 
@@ -54,7 +55,7 @@ def test_a_card_comes_back_only_under_its_own_key(tmp_path):
 
 
 def test_a_huge_card_is_not_written_and_an_unwritable_cache_is_no_error(tmp_path, monkeypatch):
-    save_card(tmp_path, "key", _card(MAX_CARD_ROWS + 1))
+    save_card(tmp_path, "key", _card(MAX_CARD_PROBLEMS + 1))
     assert not card_path(tmp_path).exists()
     blocker = tmp_path / "not a folder"
     blocker.write_text("x", encoding="utf-8")

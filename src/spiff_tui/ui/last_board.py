@@ -27,8 +27,9 @@ from spiff_tui.ui.widgets.board_table import Row
 
 # Bumped when the card's shape changes; older cards are then not read.
 CARD_FORMAT = 1
-# A folder with more problems than this is not kept: its card would be slow to write on every rescore.
-MAX_CARD_ROWS = 10_000
+# A folder with more problems than this is not kept: its card would be slow to write on every
+# rescore, and to lay out at the next start.
+MAX_CARD_PROBLEMS = 2_000
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,8 @@ class Banner:
 
 @dataclass(frozen=True)
 class BoardCard:
-    tables: dict[str, list[Row]]
+    tables: dict[str, list[Row]]   # the boards' rows by table id (Problems is laid out from `problems`)
+    problems: tuple[tuple[str, str, str, str], ...]   # (severity, where, column, message)
     caption: Text
     header: Text
     banner: Banner
@@ -97,7 +99,7 @@ def load_card(data_dir: Path, key: str) -> BoardCard | None:
 
 def save_card(data_dir: Path, key: str, card: BoardCard) -> None:
     """Write the card (atomically, so a reader never meets half of one); failures are ignored."""
-    if sum(len(rows) for rows in card.tables.values()) > MAX_CARD_ROWS:
+    if len(card.problems) > MAX_CARD_PROBLEMS:
         return
     path = card_path(data_dir)
     partial = path.with_name(f"{path.name}.{os.getpid()}.part")

@@ -94,26 +94,25 @@ class ShowsScores:
             for table_id, rows in shown.items():
                 self.table(table_id).show_rows(rows, flash)
             self.query_one("#activity-caption", Static).update(caption)
-            shown["problems-table"] = self._show_problems()
+            self._show_problems()
             self._show_tv_banner()
         if self.focused is None and not self.tv and len(self.screen_stack) == 1:
             self.current_table().focus()
         return {**shown, "caption": caption}
 
-    def _show_problems(self) -> list:
+    def _show_problems(self) -> None:
         from spiff_tui.ui import boards
 
         extra = [("error", str(self.rules_path.name), "", f"{message} — {what}")
                  for message, what in ((self.rules_error, "the previous rules are kept"),
                                        (self.failure, "the last good scores are kept")) if message]
-        rows = boards.problem_rows(extra + boards.snapshot_problems(self.snapshot))
-        self.table("problems-table").show_rows(rows)
-        return rows
+        self.table("problems-table").show_rows(boards.problem_rows(extra + boards.snapshot_problems(self.snapshot)))
 
     # The last run's board: shown at start while the folder is read, kept after every rescore.
 
     def show_last_board(self) -> bool:
         """Show the card kept for this folder, if it was scored from the very files and rules there now."""
+        from spiff_tui.ui.boards import problem_rows
         from spiff_tui.ui.last_board import card_key, load_card
         from spiff_tui.ui.rescore import folder_stamps
 
@@ -125,17 +124,20 @@ class ShowsScores:
         with self.batch_update():
             for table_id, rows in card.tables.items():
                 self.table(table_id).show_rows(rows, flash=False)
+            self.table("problems-table").show_rows(problem_rows(list(card.problems)), flash=False)
             self.query_one("#activity-caption", Static).update(card.caption)
             self._show_tv_banner()
         self._show_header()
         return True
 
     def _keep_board(self, snapshot: Snapshot, shown: dict[str, list], stamps: frozenset) -> None:
+        from spiff_tui.ui.boards import snapshot_problems
         from spiff_tui.ui.last_board import BoardCard, card_key, plain_rows, save_card
         from spiff_tui.ui.widgets.header import scored_line
 
         caption = shown.pop("caption")
         card = BoardCard(tables={table_id: plain_rows(rows) for table_id, rows in shown.items()},
+                         problems=tuple(snapshot_problems(snapshot)),
                          caption=caption, header=scored_line(snapshot), banner=self.banner,
                          ranks=dict(self._ranks_now or {}), ranks_before=dict(self._ranks_before),
                          scored_at=snapshot.scored_at)
