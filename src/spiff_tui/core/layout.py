@@ -71,6 +71,18 @@ def map_header(positions_of: dict[str, list[int]], rules: Rules, kind: str) -> t
 
 
 def find_layout(cells: pd.DataFrame, filled: np.ndarray, rules: Rules, day_first: bool) -> Layout:
+    found = find_header(cells, rules)
+    if isinstance(found, str) or found is None:
+        return Layout(kind=None, header_index=None, near_miss=found)
+    index, kind, columns, header = found
+    layout = Layout(kind=kind, header_index=index)
+    _finish(layout, cells, filled, columns, header, day_first)
+    return layout
+
+
+def find_header(cells: pd.DataFrame, rules: Rules) -> tuple[int, str, dict[str, list[int]], list[str]] | str | None:
+    """(row index, kind, each field's column positions, header texts) of the first row that is a
+    whole header of some kind; else the nearest miss in words, or None."""
     best_miss: tuple[int, str] | None = None
     for index in range(min(len(cells), HEADER_SEARCH_ROWS)):
         header = [("" if v is None else str(v)) for v in cells.iloc[index].tolist()]
@@ -85,10 +97,8 @@ def find_layout(cells: pd.DataFrame, filled: np.ndarray, rules: Rules, day_first
                 best_miss = (len(found), f"looks like {kind} but has no {names} column")
         if candidates:
             _, _, kind, found = max(candidates)
-            layout = Layout(kind=kind, header_index=index)
-            _finish(layout, cells, filled, found, header, day_first)
-            return layout
-    return Layout(kind=None, header_index=None, near_miss=best_miss[1] if best_miss else None)
+            return index, kind, found, header
+    return best_miss[1] if best_miss else None
 
 
 def _finish(layout: Layout, cells: pd.DataFrame, filled: np.ndarray, found: dict[str, list[int]],

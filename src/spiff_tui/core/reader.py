@@ -14,7 +14,7 @@ import pandas as pd
 from spiff_tui.core.csv_records import Records, read_records
 from spiff_tui.core.decode import NotText, decode, looks_binary, utf16_shape
 from spiff_tui.core.fast_records import FAST_MIN_CHARS, read_records_fast
-from spiff_tui.core.layout import Layout, find_layout
+from spiff_tui.core.layout import Layout, find_header, find_layout
 from spiff_tui.core.problems import INFO, WARNING, Problem
 from spiff_tui.core.rules import Rules
 from spiff_tui.core.text import TEXT, display_text
@@ -142,11 +142,12 @@ REPEATING_FIELDS = {
 
 def _locate(head: Records, rules: Rules) -> tuple[int, set[int]] | None:
     """The header's index in the first records, and the positions of its repeating fields."""
-    layout = find_layout(head.cells, head.filled_counts(), rules, rules.input.day_first)
-    if layout.header_index is None:
+    found = find_header(head.cells, rules)   # the header only: footers and totals are for the full read
+    if found is None or isinstance(found, str):
         return None
-    repeating = REPEATING_FIELDS[layout.kind]
-    return layout.header_index, {position for field, position in layout.columns.items() if field in repeating}
+    index, kind, columns, _ = found
+    repeating = REPEATING_FIELDS[kind]
+    return index, {positions[0] for field, positions in columns.items() if field in repeating}
 
 
 def _read_workbook(path: Path, data: bytes, rules: Rules, base: FileResult, notes: list[Problem]) -> FileResult:
