@@ -150,3 +150,21 @@ async def test_a_card_loads_without_pandas_or_numpy(small, held_rescores):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           env=os.environ.copy())
     assert done.stdout.strip() == "[]"
+
+
+async def test_tv_mode_starts_on_the_last_board_with_its_banner(small, held_rescores):
+    from textual.widgets import Digits
+
+    await _run_once(small)
+    held_rescores.clear()
+    app = make_app(small, tv=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.snapshot is None and app.tv
+        # Alpha leads: Ann Lee 6 + Bob Ray 3 (see appkit).
+        assert app.query_one("#tv-lead-team").render().plain == "ALPHA"
+        assert app.query_one(Digits).value == "9"
+        top = app.query_one("#tv-top-reps").render().plain.splitlines()
+        assert "Ann Lee" in top[0] and top[0].rstrip().endswith("6")
+        held_rescores.set()
+        await loaded(pilot)
+        assert app.query_one(Digits).value == "9"
