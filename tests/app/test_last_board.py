@@ -3,6 +3,7 @@ never shown when anything it was scored from has changed."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
 import subprocess
@@ -147,8 +148,8 @@ async def test_a_card_loads_without_pandas_or_numpy(small, held_rescores):
             f"import pickle; saved = pickle.loads(lb.card_path(Path({str(small.data)!r})).read_bytes()); "
             "assert saved['card'].tables['reps-table']; "
             "print(sorted(m for m in ('pandas', 'numpy', 'pyarrow') if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                          env=os.environ.copy())
+    done = await asyncio.to_thread(subprocess.run, [sys.executable, "-c", code], capture_output=True,
+                                   text=True, check=True, env=os.environ.copy())
     assert done.stdout.strip() == "[]"
 
 

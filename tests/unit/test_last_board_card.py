@@ -8,7 +8,15 @@ import numpy as np
 from rich.text import Text
 
 from spiff_tui.ui import last_board
-from spiff_tui.ui.last_board import MAX_CARD_PROBLEMS, Banner, BoardCard, card_key, card_path, load_card, save_card
+from spiff_tui.ui.last_board import (
+    MAX_CARD_PROBLEMS,
+    Banner,
+    BoardCard,
+    card_key,
+    card_path,
+    load_card,
+    save_card,
+)
 from spiff_tui.ui.widgets.board_table import Row
 
 DAY = dt.date(2026, 4, 15)

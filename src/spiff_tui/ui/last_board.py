@@ -90,10 +90,10 @@ def load_card(data_dir: Path, key: str) -> BoardCard | None:
     try:
         with card_path(data_dir).open("rb") as handle:
             saved = pickle.load(handle)   # a file in the user's own cache folder, written below
-        if isinstance(saved, dict) and saved.get("key") == key and isinstance(saved.get("card"), BoardCard):
-            return saved["card"]
     except Exception:  # noqa: BLE001 — no card, or a damaged one, just means no quick start
-        pass
+        return None
+    if isinstance(saved, dict) and saved.get("key") == key and isinstance(saved.get("card"), BoardCard):
+        return saved["card"]
     return None
 
 
