@@ -187,3 +187,16 @@ async def test_a_scoring_failure_keeps_the_board_and_says_so(small, monkeypatch)
         assert "boom" in app.failure
         assert "the last good scores are kept" in app.query_one("#header").plain
         assert app.table("reps-table").cell_text("Ann Lee", "total") == "6"
+
+
+async def test_what_lives_forever_is_left_out_of_collections_but_no_scored_rows(small):
+    import gc
+
+    app = make_app(small)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        assert gc.get_freeze_count() > 10_000   # the modules, classes and widgets loaded at start
+        # gc.get_objects() lists the collected generations only: the ledger is among them.
+        tracked = {id(o) for o in gc.get_objects()}
+        assert all(id(part) in tracked for part in app.snapshot.ledger_parts)
+    assert gc.get_freeze_count() == 0

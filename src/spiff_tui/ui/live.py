@@ -69,6 +69,11 @@ class LiveScoring:
     def stop_live(self) -> None:
         if self.watcher is not None:
             self.watcher.stop()
+        if self._reader is not None:
+            import gc
+
+            # What was frozen lived as long as this app; the process may go on without it.
+            gc.unfreeze()
 
     def _start_watcher(self) -> None:
         if self._watcher_factory is None:
@@ -151,6 +156,7 @@ class LiveScoring:
             # time so they never compete with themselves for the board's CPU or memory.
             workers = one_shot_workers()
             self._reader, self._memo = FolderReader(keep_last_good=True, workers=workers), ScoringMemo(workers)
+            _freeze_what_lives_forever()
         return self._reader, self._memo
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="rescore")
@@ -189,3 +195,16 @@ class LiveScoring:
 
     def on_rescore_started(self) -> Any:
         """Hook for the app to show that a rescore is running."""
+
+
+def _freeze_what_lives_forever() -> None:
+    """Leave everything alive before the first read (modules, classes, the app's own widgets) out of
+    later garbage collections: with pandas, Arrow and Textual loaded, a full collection otherwise
+    walks them all, a tenth of a second of stalled screen every time (a drilldown opening, a
+    scroll). Done before any data is read, so no scored rows can be caught by it."""
+    import gc
+
+    import pyarrow.compute  # noqa: F401 — the engine's lazily imported modules belong with the rest
+    import pyarrow.csv  # noqa: F401
+
+    gc.freeze()
