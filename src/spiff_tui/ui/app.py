@@ -116,6 +116,7 @@ class SpiffApp(LiveScoring, ShowsScores, PrefetchesDrilldowns, TvMode, App[int])
 
     def on_unmount(self) -> None:
         self.stop_live()
+        self.stop_layouts()
 
     # Lookups.
 

@@ -63,6 +63,10 @@ class PrefetchesDrilldowns:
             self._layout_thread = ThreadPoolExecutor(1, thread_name_prefix="spiff-drilldown")
         return self._layout_thread.submit(_rows_of, snapshot, rep)
 
+    def stop_layouts(self) -> None:
+        if self._layout_thread is not None:
+            self._layout_thread.shutdown(wait=False, cancel_futures=True)
+
 
 def _rows_of(snapshot: Snapshot, rep: str) -> pd.DataFrame:
     from spiff_tui.ui.ledger_rows import FIELDS, rep_ledger
