@@ -204,7 +204,8 @@ def _freeze_what_lives_forever() -> None:
     scroll). Done before any data is read, so no scored rows can be caught by it."""
     import gc
 
-    import pyarrow.compute  # noqa: F401 — the engine's lazily imported modules belong with the rest
+    # The engine's lazily imported modules belong with the rest.
+    import pyarrow.compute
     import pyarrow.csv  # noqa: F401
 
     gc.freeze()
