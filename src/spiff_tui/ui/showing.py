@@ -14,6 +14,8 @@ from spiff_tui.ui.widgets.header import BoardHeader
 from spiff_tui.ui.widgets.tv_banner import banner_of
 
 if TYPE_CHECKING:
+    from rich.text import Text
+
     from spiff_tui.core.snapshot import Snapshot
     from spiff_tui.ui.last_board import Banner, BoardCard
 
@@ -50,7 +52,7 @@ class ShowsScores:
         self.card = None
         self._show_header()
         if self.keeps_last_board and not message.rules_error and shown is not None:
-            self._keep_board(snapshot, shown, message.stamps)
+            self._keep_board(snapshot, *shown, message.stamps)
         if previous is not None:
             self._announce_closed_won(previous, snapshot)
         for screen in self.screen_stack[1:]:
@@ -77,8 +79,8 @@ class ShowsScores:
             self._ranks_before = self._ranks_now
         self._ranks_now = current
 
-    def _show_boards(self, flash: bool) -> dict[str, list] | None:
-        """Lay the snapshot out; returns each table's rows (and the activity caption under "caption")."""
+    def _show_boards(self, flash: bool) -> tuple[dict[str, list], Text] | None:
+        """Lay the snapshot out; returns the boards' rows by table id, and the activity caption."""
         from spiff_tui.ui import boards
 
         snapshot = self.snapshot
@@ -98,7 +100,7 @@ class ShowsScores:
             self._show_tv_banner()
         if self.focused is None and not self.tv and len(self.screen_stack) == 1:
             self.current_table().focus()
-        return {**shown, "caption": caption}
+        return shown, caption
 
     def _show_problems(self) -> None:
         from spiff_tui.ui import boards
@@ -110,7 +112,7 @@ class ShowsScores:
 
     # The last run's board: shown at start while the folder is read, kept after every rescore.
 
-    def show_last_board(self) -> bool:
+    def show_last_board(self) -> None:
         """Show the card kept for this folder, if it was scored from the very files and rules there now."""
         from spiff_tui.ui.boards import problem_rows
         from spiff_tui.ui.last_board import card_key, load_card
@@ -118,7 +120,7 @@ class ShowsScores:
 
         card = load_card(self.data_dir, card_key(folder_stamps(self.data_dir, self.rules_path), self.today()))
         if card is None:
-            return False
+            return
         self.card, self.banner = card, card.banner
         self._ranks_now, self._ranks_before = card.ranks, card.ranks_before
         with self.batch_update():
@@ -128,14 +130,12 @@ class ShowsScores:
             self.query_one("#activity-caption", Static).update(card.caption)
             self._show_tv_banner()
         self._show_header()
-        return True
 
-    def _keep_board(self, snapshot: Snapshot, shown: dict[str, list], stamps: frozenset) -> None:
+    def _keep_board(self, snapshot: Snapshot, shown: dict[str, list], caption: Text, stamps: frozenset) -> None:
         from spiff_tui.ui.boards import snapshot_problems
         from spiff_tui.ui.last_board import BoardCard, card_key, plain_rows, save_card
         from spiff_tui.ui.widgets.header import scored_line
 
-        caption = shown.pop("caption")
         card = BoardCard(tables={table_id: plain_rows(rows) for table_id, rows in shown.items()},
                          problems=tuple(snapshot_problems(snapshot)),
                          caption=caption, header=scored_line(snapshot), banner=self.banner,
