@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from spiff_tui.core.labels import as_text, categorical
+from spiff_tui.core.labels import categorical
 from spiff_tui.core.names import display_text
 from spiff_tui.core.rules import Rules
 
@@ -25,27 +25,50 @@ def _competition_rank(points: pd.Series) -> pd.Series:
 
 
 def reps_view(rules: Rules, ledger: pd.DataFrame) -> pd.DataFrame:
-    counted = _counted(ledger, ledger["kind"].isin(["new_business", "upsell"]), ["rep", "kind", "points", "stage_or_type"])
-    points = counted.groupby(["rep", "kind"], observed=True)["points"].sum()
-    opportunities = counted.groupby("rep", observed=True).size()
-    is_closed_won = counted["stage_or_type"].astype(str).str.casefold() == "closed won"
-    closed_won = counted[is_closed_won].groupby("rep", observed=True).size()
+    counted = _counted(ledger, ("new_business", "upsell"))
+    kind, kinds = _codes(ledger["kind"])
+    stage, stages = _codes(ledger["stage_or_type"])
+    is_closed_won = _rows_where(stage, [str(s).casefold() == "closed won" for s in stages])
     board = roster_frame(rules)
-    for kind in ("new_business", "upsell"):
-        of_kind = points[points.index.get_level_values("kind") == kind].droplevel("kind")
-        board[f"{kind}_points"] = board["rep"].map(of_kind).fillna(0.0).astype(float)
+    for name in ("new_business", "upsell"):
+        of_kind = counted & _rows_where(kind, [k == name for k in kinds])
+        board[f"{name}_points"] = _per_rep(board, ledger["rep"], of_kind, ledger["points"].to_numpy(dtype=float))
     board = board.assign(total_points=lambda d: d["new_business_points"] + d["upsell_points"],
-                         opportunities=lambda d: d["rep"].map(opportunities).fillna(0).astype(int),
-                         closed_won=lambda d: d["rep"].map(closed_won).fillna(0).astype(int))
+                         opportunities=_per_rep(board, ledger["rep"], counted).astype(int),
+                         closed_won=_per_rep(board, ledger["rep"], counted & is_closed_won).astype(int))
     board["rank"] = _competition_rank(board["total_points"])
     columns = ["rank", "rep", "team", "new_business_points", "upsell_points", "total_points",
                "opportunities", "closed_won"]
     return board.sort_values(["rank", "rep"], kind="stable")[columns].reset_index(drop=True)
 
 
-def _counted(ledger: pd.DataFrame, wanted: pd.Series, columns: list[str]) -> pd.DataFrame:
-    """The counted rows of the wanted kinds, only the given columns (a million-row ledger is not copied whole)."""
-    return ledger.loc[ledger["counted"].to_numpy(dtype=bool) & wanted.to_numpy(dtype=bool), columns]
+# The boards group a million ledger rows on the category codes of a few columns (a rep, a kind, a
+# stage) with bincount, not on the texts: the texts are looked at once per category.
+def _codes(column: pd.Series) -> tuple[np.ndarray, list]:
+    """Per row the code of its value (-1 for none) and the values, in code order."""
+    values = column.array if isinstance(column.dtype, pd.CategoricalDtype) else pd.Categorical(column)
+    return values.codes, values.categories.tolist()
+
+
+def _rows_where(codes: np.ndarray, per_category: list[bool]) -> np.ndarray:
+    """A test made once per category, spread to the rows; a row without a value fails it."""
+    return np.array(per_category + [False], dtype=bool)[codes]   # code -1 takes the False at the end
+
+
+def _counted(ledger: pd.DataFrame, kinds: tuple[str, ...]) -> np.ndarray:
+    """Which rows count and are of one of the kinds."""
+    kind, names = _codes(ledger["kind"])
+    return ledger["counted"].to_numpy(dtype=bool) & _rows_where(kind, [name in kinds for name in names])
+
+
+def _per_rep(board: pd.DataFrame, rep: pd.Series, rows: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """For each of the board's reps, how many of the chosen rows are theirs (or the sum of their weights)."""
+    codes, names = _codes(rep)
+    # Shifted by one so that rows without a rep (code -1) fall in a first bin that is dropped.
+    totals = np.bincount(codes.astype(np.intp) + 1, weights=rows if weights is None else np.where(rows, weights, 0.0),
+                         minlength=len(names) + 1)[1:]
+    by_name = dict(zip(names, totals.tolist()))
+    return np.array([by_name.get(name, 0.0) for name in board["rep"]], dtype=float)
 
 
 def business_days_left(rules: Rules, as_of: dt.date) -> int:
@@ -58,13 +81,13 @@ def business_days_left(rules: Rules, as_of: dt.date) -> int:
 
 def activity_view(rules: Rules, ledger: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     q = rules.qualification
-    counted = _counted(ledger, ledger["kind"] == "activity", ["rep", "is_call"])
-    activities = counted.groupby("rep", observed=True).size()
-    calls = counted.groupby("rep", observed=True)["is_call"].sum()
+    counted = _counted(ledger, ("activity",))
+    board = roster_frame(rules)
+    activities = _per_rep(board, ledger["rep"], counted)
+    calls = _per_rep(board, ledger["rep"], counted & ledger["is_call"].to_numpy(dtype=bool))
     days_left = business_days_left(rules, as_of)
-    board = (roster_frame(rules)
-             .assign(activities=lambda d: d["rep"].map(activities).fillna(0).astype(int),
-                     calls=lambda d: d["rep"].map(calls).fillna(0).astype(int))
+    board = (board
+             .assign(activities=activities.astype(int), calls=calls.astype(int))
              .assign(activities_needed=lambda d: (q.min_activities - d["activities"]).clip(lower=0),
                      calls_needed=lambda d: (q.min_calls - d["calls"]).clip(lower=0))
              .assign(qualified=lambda d: (d["activities_needed"] == 0) & (d["calls_needed"] == 0),
@@ -101,12 +124,25 @@ def teams_view(rules: Rules, reps: pd.DataFrame, activity: pd.DataFrame) -> pd.D
 
 
 def stages_view(ledger: pd.DataFrame) -> pd.DataFrame:
-    counted = _counted(ledger, ledger["kind"].isin(["new_business", "upsell"]), ["rep", "kind", "stage_or_type", "points"])
-    return (as_text(counted.groupby(["rep", "kind", "stage_or_type"], as_index=False, observed=True)
-                    .agg(opportunities=("points", "size"), points=("points", "sum")))
-            .rename(columns={"stage_or_type": "stage"})
-            .sort_values(["rep", "kind", "stage"], kind="stable")
-            .reset_index(drop=True))
+    counted = _counted(ledger, ("new_business", "upsell"))
+    (rep, reps), (kind, kinds), (stage, stages) = (_codes(ledger[c]) for c in ("rep", "kind", "stage_or_type"))
+    rep, kind, stage = rep[counted], kind[counted], stage[counted]
+    known = (rep >= 0) & (kind >= 0) & (stage >= 0)
+    # One integer per (rep, kind, stage) present: its groups are the distinct integers.
+    kind_count, stage_count = max(len(kinds), 1), max(len(stages), 1)
+    group = (rep[known].astype(np.int64) * kind_count + kind[known]) * stage_count + stage[known]
+    groups, of_row = np.unique(group, return_inverse=True)
+    points = ledger["points"].to_numpy(dtype=float)[counted][known]
+    rep_of, rest = np.divmod(groups, kind_count * stage_count)
+    kind_of, stage_of = np.divmod(rest, stage_count)
+    board = pd.DataFrame({"rep": _texts(reps, rep_of), "kind": _texts(kinds, kind_of), "stage": _texts(stages, stage_of),
+                          "opportunities": np.bincount(of_row, minlength=len(groups)).astype(np.int64),
+                          "points": np.bincount(of_row, weights=points, minlength=len(groups))})
+    return board.sort_values(["rep", "kind", "stage"], kind="stable").reset_index(drop=True)
+
+
+def _texts(values: list, codes: np.ndarray) -> pd.Series:
+    return pd.Series(np.asarray(values, dtype=object)[codes], dtype=object)
 
 
 def ledger_view(ledger: pd.DataFrame) -> pd.DataFrame:
