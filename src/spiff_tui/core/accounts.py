@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -12,15 +13,30 @@ from spiff_tui.core.text import Coded, KeyCodes, match_keys
 SEP = "\x1f"
 
 
-def _pairs_in(reps: KeyCodes, accounts: KeyCodes, owners: np.ndarray, targets: np.ndarray) -> np.ndarray:
+# Up to this many rows, a file's distinct (rep, account) pairs are looked up in a set of the target
+# pairs; past it, the target pairs are coded against the file's keys and tested as integers.
+SET_LOOKUP_ROWS = 50_000
+
+
+def _pairs_in(reps: KeyCodes, accounts: KeyCodes, owners: np.ndarray, targets: np.ndarray,
+              pairs: frozenset[tuple[str, str]]) -> np.ndarray:
     """Whether each row's (rep, account) pair is among the (owner, account) target pairs, on integer codes."""
     width = len(accounts.keys) + 1
+    known = (reps.codes >= 0) & (accounts.codes >= 0)
+    rows = reps.codes.astype(np.int64) * width + accounts.codes
+    if len(rows) <= SET_LOOKUP_ROWS:
+        # Coding twenty thousand target pairs would cost more than a small file's few hundred pairs.
+        of_row, distinct = pd.factorize(rows[known])
+        rep_keys, account_keys = reps.keys.to_numpy(dtype=object), accounts.keys.to_numpy(dtype=object)
+        hit = np.array([(rep_keys[p // width], account_keys[p % width]) in pairs for p in distinct.tolist()] + [False])
+        result = np.zeros(len(rows), dtype=bool)
+        result[known] = hit[of_row]
+        return result
     owner_codes = reps.keys.get_indexer(owners)
     target_codes = accounts.keys.get_indexer(targets)
-    known = (owner_codes >= 0) & (target_codes >= 0)
-    wanted = owner_codes[known].astype(np.int64) * width + target_codes[known]
-    rows = reps.codes.astype(np.int64) * width + accounts.codes
-    return np.isin(rows, wanted) & (reps.codes >= 0) & (accounts.codes >= 0)
+    wanted_known = (owner_codes >= 0) & (target_codes >= 0)
+    wanted = owner_codes[wanted_known].astype(np.int64) * width + target_codes[wanted_known]
+    return np.isin(rows, wanted) & known
 
 
 @dataclass(frozen=True, eq=False)
@@ -31,14 +47,24 @@ class TargetAccounts:
     name_owners: np.ndarray    # owner key of each target account
     names: np.ndarray          # its name key
 
+    @cached_property
+    def id_pairs(self) -> frozenset[tuple[str, str]]:
+        return frozenset(zip(self.id_owners.tolist(), self.ids.tolist()))
+
+    @cached_property
+    def name_pairs(self) -> frozenset[tuple[str, str]]:
+        return frozenset(zip(self.name_owners.tolist(), self.names.tolist()))
+
     def contains(self, reps: KeyCodes, account_ids: pd.Series, account_names: pd.Series,
                  names_coded: Coded | None = None) -> np.ndarray:
         """Whether each row's account is a target account of its rep: by id when known, else by name.
         `names_coded` is the names column already coded, when the caller has it."""
         ids = KeyCodes(account_ids, exact=True)
-        use_id = ids.rows_where(ids.keys.isin(self.known_ids) & (ids.keys != ""))
-        by_id = _pairs_in(reps, ids, self.id_owners, self.ids)
-        by_name = _pairs_in(reps, KeyCodes(account_names, coded=names_coded), self.name_owners, self.names)
+        id_keys = ids.keys.to_numpy(dtype=object)
+        use_id = ids.rows_where(np.array([k != "" and k in self.known_ids for k in id_keys.tolist()], dtype=bool))
+        by_id = _pairs_in(reps, ids, self.id_owners, self.ids, self.id_pairs)
+        by_name = _pairs_in(reps, KeyCodes(account_names, coded=names_coded), self.name_owners, self.names,
+                            self.name_pairs)
         return np.where(use_id, by_id, by_name)
 
 

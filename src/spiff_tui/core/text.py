@@ -55,15 +55,22 @@ class Coded:
 
 def _apply_distinct(distinct: pd.Series, python_fn, plain_pattern: str, plain_fn,
                     max_plain: int = 10**9) -> np.ndarray:
-    """A text function over distinct values: vectorised for plain ASCII, Python for the rest."""
+    """A text function over distinct values: vectorised for plain ASCII, Python for the rest.
+
+    A few hundred values all go to the (cached) Python function: the vectorised steps cost about a
+    millisecond each however few the values, and a small export's columns are scored many times."""
+    mapped = np.empty(len(distinct), dtype=object)
+    if len(distinct) <= PYTHON_ONLY_UP_TO:
+        mapped[:] = [python_fn(v) for v in distinct.tolist()]
+        return mapped
     plain = (distinct.str.fullmatch(plain_pattern).fillna(False)
              & (distinct.str.len() <= max_plain)).to_numpy(dtype=bool)
-    mapped = np.empty(len(distinct), dtype=object)
     mapped[plain] = plain_fn(distinct[plain]).to_numpy(dtype=object)
     mapped[~plain] = [python_fn(v) for v in distinct[~plain]]
     return mapped
 
 
+PYTHON_ONLY_UP_TO = 256
 # Printable ASCII with single inner spaces needs no Python: only trimming and case.
 _PLAIN_KEY = r"[\x21-\x7e]*( [\x21-\x7e]+)*"
 
@@ -89,6 +96,8 @@ def display_labels(values: pd.Series) -> pd.Categorical:
 def blank_mask(values: pd.Series) -> np.ndarray:
     """Which cells are empty or only spaces, worked out once per distinct value."""
     coded = Coded(values)
+    if len(coded.values) <= PYTHON_ONLY_UP_TO:
+        return coded.per_row(np.array([not v.strip() for v in coded.values.tolist()], dtype=bool), True).astype(bool)
     return coded.per_row((coded.values.str.strip() == "").to_numpy(dtype=bool), True).astype(bool)
 
 
