@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import spiff_tui.core.accounts as accounts_module
@@ -40,20 +40,20 @@ def expected(rows, table) -> list[bool]:
     return answers
 
 
-@pytest.mark.parametrize("set_lookup_rows", [0, 10**9])
-@settings(max_examples=60, deadline=None)
+@pytest.mark.parametrize(("set_lookup_rows", "pair_table_cells"), [(10**9, 0), (0, 10**9), (0, 0)])
+# The patched thresholds are the same for every example of one parametrisation.
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(table=st.lists(account_row, max_size=8), rows=st.lists(row, max_size=25))
-def test_a_rows_account_is_a_target_of_its_rep_by_id_else_by_name(set_lookup_rows, table, rows):
+def test_a_rows_account_is_a_target_of_its_rep_by_id_else_by_name(set_lookup_rows, pair_table_cells, table, rows,
+                                                                 monkeypatch):
     accounts = pd.DataFrame([{"id": i, "name": n, "owner": o, "is_target": t} for (i, n), o, t in table],
                             columns=["id", "name", "owner", "is_target"])
     targets = target_accounts(accounts.drop_duplicates(["id", "name"], keep="last"))
     frame = pd.DataFrame(rows, columns=["rep", "id", "name"], dtype=object)
-    original = accounts_module.SET_LOOKUP_ROWS
-    accounts_module.SET_LOOKUP_ROWS = set_lookup_rows
-    try:
-        found = targets.contains(KeyCodes(frame["rep"]), frame["id"], frame["name"])
-    finally:
-        accounts_module.SET_LOOKUP_ROWS = original
+    # Each way of testing the pairs: a set lookup (small files), a table of every pair, a sorted search.
+    monkeypatch.setattr(accounts_module, "SET_LOOKUP_ROWS", set_lookup_rows)
+    monkeypatch.setattr(accounts_module, "PAIR_TABLE_CELLS", pair_table_cells)
+    found = targets.contains(KeyCodes(frame["rep"]), frame["id"], frame["name"])
     deduped = list({(i, n): (((i, n), o, t)) for (i, n), o, t in table}.values())
     assert found.tolist() == expected(rows, deduped)
     assert found.dtype == np.bool_

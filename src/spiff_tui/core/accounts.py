@@ -16,6 +16,9 @@ SEP = "\x1f"
 # Up to this many rows, a file's distinct (rep, account) pairs are looked up in a set of the target
 # pairs; past it, the target pairs are coded against the file's keys and tested as integers.
 SET_LOOKUP_ROWS = 50_000
+# Past it, every (rep, account) pair's answer is held in a table of booleans when it is no bigger
+# than this (60 spellings of reps by 20,000 accounts is 1.2 MB).
+PAIR_TABLE_CELLS = 1 << 26
 
 
 def _pairs_in(reps: KeyCodes, accounts: KeyCodes, owners: np.ndarray, targets: np.ndarray,
@@ -32,10 +35,17 @@ def _pairs_in(reps: KeyCodes, accounts: KeyCodes, owners: np.ndarray, targets: n
         result = np.zeros(len(rows), dtype=bool)
         result[known] = hit[of_row]
         return result
-    owner_codes = reps.keys.get_indexer(owners)
+    # The owners are a handful of names over thousands of accounts: each is looked up once.
+    owner_of, distinct_owners = pd.factorize(owners)
+    owner_codes = np.append(reps.keys.get_indexer(distinct_owners), -1)[owner_of]
     target_codes = accounts.keys.get_indexer(targets)
     wanted_known = (owner_codes >= 0) & (target_codes >= 0)
     wanted = owner_codes[wanted_known].astype(np.int64) * width + target_codes[wanted_known]
+    if (len(reps.keys) + 1) * width <= PAIR_TABLE_CELLS:
+        # Every possible pair's answer in one table: a lookup per row instead of a sorted search.
+        table = np.zeros((len(reps.keys) + 1) * width, dtype=bool)
+        table[wanted] = True
+        return table[np.where(known, rows, 0)] & known
     return np.isin(rows, wanted) & known
 
 
