@@ -139,8 +139,11 @@ def _amount_texts(uniques: pd.Series, decimal: str) -> tuple[pd.Series, pd.Serie
     number = pd.Series(np.nan, index=uniques.index)
     number[simple] = pc.cast(digits, pa.float64()).to_numpy(zero_copy_only=False)
     currency = pd.Series("", index=uniques.index, dtype=object)
-    first = pc.utf8_slice_codeunits(plain, 0, 1).to_numpy(zero_copy_only=False)
-    currency[simple] = np.array([CURRENCY_SYMBOLS.get(c, "") for c in first], dtype=object)
+    first = pc.utf8_slice_codeunits(plain, 0, 1)
+    codes = np.full(len(plain), "", dtype=object)
+    for symbol, code in CURRENCY_SYMBOLS.items():   # a test per symbol, not a lookup per value
+        codes[pc.equal(first, symbol).to_numpy(zero_copy_only=False)] = code
+    currency[simple] = codes
     if not simple.all():
         rest_number, rest_currency = _full_amount_texts(uniques[~simple], decimal)
         number[~simple] = rest_number.to_numpy()
