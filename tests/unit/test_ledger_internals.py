@@ -1,16 +1,19 @@
-"""The ledger's building blocks: repeat detection by key, and per-row texts held as categoricals."""
+"""The ledger's building blocks: repeat detection by key, per-row texts held as categoricals, and name
+work done once per distinct value."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import spiff_tui.core.text as text_module
 from spiff_tui.core.dedupe import first_positions
 from spiff_tui.core.labels import concat_frames, first_of, overlay, per_distinct, worded
-from spiff_tui.core.text import TEXT
+from spiff_tui.core.names import display_text, match_key
+from spiff_tui.core.text import TEXT, Coded, blank_mask
 
 
 def first_seen(values: list[str]) -> list[int]:
@@ -152,3 +155,19 @@ def test_grouping_by_sorting_matches_first_appearance(picks, salt):
     # Distinct picks differ in their top bits here (the multiplier spreads them), so the groups are exact.
     expected = first_seen([int(n) >> max(1, (len(picks) - 1).bit_length()) for n in numbers])
     assert _first_by_sorting(numbers).tolist() == expected
+
+
+name_texts = st.text(alphabet=st.sampled_from(list("abcXYZ  .-'é\u00a0\tΩ\u200b")), max_size=12)
+
+
+@pytest.mark.parametrize("python_only_up_to", [0, 10**6])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.lists(name_texts, max_size=30))
+def test_name_keys_and_displays_per_distinct_value_equal_the_per_name_rules(python_only_up_to, values, monkeypatch):
+    # Vectorised (plain ASCII) or all in Python, each distinct value gets what names.py gives it.
+    monkeypatch.setattr(text_module, "PYTHON_ONLY_UP_TO", python_only_up_to)
+    coded = Coded(pd.Series(values, dtype=object))
+    distinct = coded.values.tolist()
+    assert coded.keys().tolist() == [match_key(v) for v in distinct]
+    assert coded.displays().tolist() == [display_text(v) for v in distinct]
+    assert blank_mask(pd.Series(values, dtype=object)).tolist() == [not v.strip() for v in values]

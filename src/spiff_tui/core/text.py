@@ -53,12 +53,16 @@ class Coded:
         return self._displays
 
 
+# Up to this many distinct values, per-value work goes straight to Python (see _apply_distinct).
+PYTHON_ONLY_UP_TO = 256
+
+
 def _apply_distinct(distinct: pd.Series, python_fn, plain_pattern: str, plain_fn,
                     max_plain: int = 10**9) -> np.ndarray:
     """A text function over distinct values: vectorised for plain ASCII, Python for the rest.
 
     A few hundred values all go to the (cached) Python function: the vectorised steps cost about a
-    millisecond each however few the values, and a small export's columns are scored many times."""
+    millisecond each however few the values, and most exports a rescore meets are small ones."""
     mapped = np.empty(len(distinct), dtype=object)
     if len(distinct) <= PYTHON_ONLY_UP_TO:
         mapped[:] = [python_fn(v) for v in distinct.tolist()]
@@ -70,9 +74,9 @@ def _apply_distinct(distinct: pd.Series, python_fn, plain_pattern: str, plain_fn
     return mapped
 
 
-PYTHON_ONLY_UP_TO = 256
-# Printable ASCII with single inner spaces needs no Python: only trimming and case.
-_PLAIN_KEY = r"[\x21-\x7e]*( [\x21-\x7e]+)*"
+# Printable ASCII words with single spaces between them need no Python: such a value is its own
+# display, and (with spaces around it, which a key trims) its key is it in lower case.
+_PLAIN_KEY = r"(?:[\x21-\x7e]+(?: [\x21-\x7e]+)*)?"
 
 
 def match_keys(values: pd.Series) -> pd.Series:
