@@ -18,19 +18,15 @@ if TYPE_CHECKING:
 PANE_TITLES = {"teams": "TEAMS", "reps": "REPS", "activity": "ACTIVITY"}
 
 
-def leaders(snapshot: Snapshot) -> tuple[list[str], float]:
-    teams = snapshot.view("teams")
-    top = teams[teams["rank"] == 1]
-    return list(top["team"]), float(top["total_points"].max()) if len(top) else 0.0
-
-
 def banner_of(snapshot: Snapshot, top_reps: int = 5) -> Banner:
-    """The banner's facts, as plain values (kept with the last board)."""
+    """The banner's facts, as plain values (kept with the last board): the team(s) ranked first,
+    their points, and the top reps."""
     from spiff_tui.ui.last_board import Banner
 
-    names, total = leaders(snapshot)
+    teams = snapshot.view("teams")
+    top = teams[teams["rank"] == 1]
     reps = snapshot.view("reps").head(top_reps)
-    return Banner(tuple(str(n) for n in names), total,
+    return Banner(tuple(str(n) for n in top["team"]), float(top["total_points"].max()) if len(top) else 0.0,
                   tuple((int(rank), str(rep), str(team), float(points)) for rank, rep, team, points
                         in reps[["rank", "rep", "team", "total_points"]].itertuples(index=False)))
 
