@@ -122,13 +122,16 @@ def _union(values: list[pd.Categorical]) -> pd.Categorical:
         return _from_codes(np.concatenate([v.codes for v in values]), first, validate=False)
     texts = np.concatenate([v.categories.to_numpy(dtype=object) for v in values])
     merged, categories = pd.factorize(texts)
-    merged = merged.astype(np.int32)
+    # Codes as narrow as the merged categories allow (most columns have a few dozen): pandas would
+    # narrow them anyway, and a million codes are gathered and joined here.
+    dtype = next(t for t in (np.int8, np.int16, np.int32, np.int64) if len(categories) < np.iinfo(t).max)
+    merged = merged.astype(dtype)
     pieces, offset = [], 0
     for v in values:
-        table = np.append(merged[offset:offset + len(v.categories)], np.int32(-1))
+        table = np.append(merged[offset:offset + len(v.categories)], dtype(-1))
         # The first part's categories come first, in order: its codes stand as they are.
         same = offset == 0 and np.array_equal(table[:-1], np.arange(len(v.categories)))
-        pieces.append(v.codes.astype(np.int32) if same else table[v.codes])
+        pieces.append(v.codes.astype(dtype, copy=False) if same else table[v.codes])
         offset += len(v.categories)
     return _from_codes(np.concatenate(pieces), categories, validate=False)
 
