@@ -136,6 +136,16 @@ def test_overlay_with_prefixes_still_merges_a_text_the_base_already_has():
     assert (result.codes[0] == result.codes[1])
 
 
+def test_overlay_finds_a_shared_text_under_any_of_the_prefixes():
+    base = pd.Categorical(["not a call", "replaced by the newer row a.csv:3", "same activity as b.csv:4"])
+    replacement = pd.Categorical(["same activity as c.csv:5", "replaced by the newer row a.csv:3"])
+    result = overlay(base, np.array([True, False, True]), replacement,
+                     ("replaced by the newer row ", "same activity as "))
+    assert list(result) == ["same activity as c.csv:5", "replaced by the newer row a.csv:3",
+                            "replaced by the newer row a.csv:3"]
+    assert result.categories.is_unique
+
+
 def test_a_collision_in_the_sorted_grouping_is_caught_word_for_word(monkeypatch):
     # The grouping by sorting keeps only the top bits of each folded id: simulate two ids whose
     # kept bits agree (all rows one group). The word-for-word check must catch it.
