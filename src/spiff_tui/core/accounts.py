@@ -21,49 +21,56 @@ SET_LOOKUP_ROWS = 50_000
 PAIR_TABLE_CELLS = 1 << 26
 
 
-def _pairs_in(reps: KeyCodes, accounts: KeyCodes, owners: np.ndarray, targets: np.ndarray,
-              pairs: frozenset[tuple[str, str]]) -> np.ndarray:
-    """Whether each row's (rep, account) pair is among the (owner, account) target pairs, on integer codes."""
-    width = len(accounts.keys) + 1
-    known = (reps.codes >= 0) & (accounts.codes >= 0)
-    rows = reps.codes.astype(np.int64) * width + accounts.codes
-    if len(rows) <= SET_LOOKUP_ROWS:
-        # Coding twenty thousand target pairs would cost more than a small file's few hundred pairs.
-        of_row, distinct = pd.factorize(rows[known])
-        rep_keys, account_keys = reps.keys.to_numpy(dtype=object), accounts.keys.to_numpy(dtype=object)
-        hit = np.array([(rep_keys[p // width], account_keys[p % width]) in pairs for p in distinct.tolist()] + [False])
-        result = np.zeros(len(rows), dtype=bool)
-        result[known] = hit[of_row]
-        return result
-    # The owners are a handful of names over thousands of accounts: each is looked up once.
-    owner_of, distinct_owners = pd.factorize(owners)
-    owner_codes = np.append(reps.keys.get_indexer(distinct_owners), -1)[owner_of]
-    target_codes = accounts.keys.get_indexer(targets)
-    wanted_known = (owner_codes >= 0) & (target_codes >= 0)
-    wanted = owner_codes[wanted_known].astype(np.int64) * width + target_codes[wanted_known]
-    if (len(reps.keys) + 1) * width <= PAIR_TABLE_CELLS:
-        # Every possible pair's answer in one table: a lookup per row instead of a sorted search.
-        table = np.zeros((len(reps.keys) + 1) * width, dtype=bool)
-        table[wanted] = True
-        return table[np.where(known, rows, 0)] & known
-    return np.isin(rows, wanted) & known
+@dataclass(frozen=True, eq=False)
+class TargetPairs:
+    """The (owner key, account key) of each target account, keyed by its id or by its name; the
+    forms a file's rows are tested against are worked out once, when first asked for."""
+
+    owners: np.ndarray
+    accounts: np.ndarray
+
+    @cached_property
+    def as_set(self) -> frozenset[tuple[str, str]]:
+        return frozenset(zip(self.owners.tolist(), self.accounts.tolist()))
+
+    @cached_property
+    def owners_coded(self) -> tuple[np.ndarray, pd.Index]:
+        """The owners as codes into their distinct keys: a handful of names over thousands of accounts."""
+        codes, distinct = pd.factorize(self.owners)
+        return codes, pd.Index(distinct, dtype=object)
+
+    def rows_in(self, reps: KeyCodes, accounts: KeyCodes) -> np.ndarray:
+        """Whether each row's (rep, account) pair is a target pair, on integer codes."""
+        width = len(accounts.keys) + 1
+        known = (reps.codes >= 0) & (accounts.codes >= 0)
+        rows = reps.codes.astype(np.int64) * width + accounts.codes
+        if len(rows) <= SET_LOOKUP_ROWS:
+            # Coding thousands of target pairs would cost more than a small file's few hundred pairs.
+            of_row, distinct = pd.factorize(rows[known])
+            rep_keys, account_keys = reps.keys.to_numpy(dtype=object), accounts.keys.to_numpy(dtype=object)
+            hit = np.array([(rep_keys[p // width], account_keys[p % width]) in self.as_set
+                            for p in distinct.tolist()] + [False])
+            result = np.zeros(len(rows), dtype=bool)
+            result[known] = hit[of_row]
+            return result
+        owner_of, distinct_owners = self.owners_coded
+        owner_codes = np.append(reps.keys.get_indexer(distinct_owners), -1)[owner_of]
+        target_codes = accounts.keys.get_indexer(self.accounts)
+        wanted_known = (owner_codes >= 0) & (target_codes >= 0)
+        wanted = owner_codes[wanted_known].astype(np.int64) * width + target_codes[wanted_known]
+        if (len(reps.keys) + 1) * width <= PAIR_TABLE_CELLS:
+            # Every possible pair's answer in one table: a lookup per row instead of a sorted search.
+            table = np.zeros((len(reps.keys) + 1) * width, dtype=bool)
+            table[wanted] = True
+            return table[np.where(known, rows, 0)] & known
+        return np.isin(rows, wanted) & known
 
 
 @dataclass(frozen=True, eq=False)
 class TargetAccounts:
     known_ids: frozenset[str]
-    id_owners: np.ndarray      # owner key of each target account that has an id
-    ids: np.ndarray
-    name_owners: np.ndarray    # owner key of each target account
-    names: np.ndarray          # its name key
-
-    @cached_property
-    def id_pairs(self) -> frozenset[tuple[str, str]]:
-        return frozenset(zip(self.id_owners.tolist(), self.ids.tolist()))
-
-    @cached_property
-    def name_pairs(self) -> frozenset[tuple[str, str]]:
-        return frozenset(zip(self.name_owners.tolist(), self.names.tolist()))
+    by_id: TargetPairs     # target accounts that have an id
+    by_name: TargetPairs   # every target account
 
     def contains(self, reps: KeyCodes, account_ids: pd.Series, account_names: pd.Series,
                  names_coded: Coded | None = None) -> np.ndarray:
@@ -72,9 +79,8 @@ class TargetAccounts:
         ids = KeyCodes(account_ids, exact=True)
         id_keys = ids.keys.to_numpy(dtype=object)
         use_id = ids.rows_where(np.array([k != "" and k in self.known_ids for k in id_keys.tolist()], dtype=bool))
-        by_id = _pairs_in(reps, ids, self.id_owners, self.ids, self.id_pairs)
-        by_name = _pairs_in(reps, KeyCodes(account_names, coded=names_coded), self.name_owners, self.names,
-                            self.name_pairs)
+        by_id = self.by_id.rows_in(reps, ids)
+        by_name = self.by_name.rows_in(reps, KeyCodes(account_names, coded=names_coded))
         return np.where(use_id, by_id, by_name)
 
 
@@ -93,11 +99,11 @@ def newest_accounts(frames: list[pd.DataFrame]) -> pd.DataFrame:
 def target_accounts(accounts: pd.DataFrame) -> TargetAccounts:
     nothing = np.array([], dtype=object)
     if accounts.empty:
-        return TargetAccounts(frozenset(), nothing, nothing, nothing, nothing)
+        return TargetAccounts(frozenset(), TargetPairs(nothing, nothing), TargetPairs(nothing, nothing))
     owners = match_keys(accounts["owner"]).to_numpy(dtype=object)
     targets = accounts["is_target"].to_numpy(dtype=bool)
     ids = accounts["id"].astype(str).to_numpy(dtype=object)
     names = match_keys(accounts["name"]).to_numpy(dtype=object)
     with_id = targets & (ids != "")
-    return TargetAccounts(known_ids=frozenset(ids[ids != ""]), id_owners=owners[with_id], ids=ids[with_id],
-                          name_owners=owners[targets], names=names[targets])
+    return TargetAccounts(known_ids=frozenset(ids[ids != ""]), by_id=TargetPairs(owners[with_id], ids[with_id]),
+                          by_name=TargetPairs(owners[targets], names[targets]))

@@ -30,12 +30,13 @@ def reps_view(rules: Rules, ledger: pd.DataFrame) -> pd.DataFrame:
     stage, stages = _codes(ledger["stage_or_type"])
     is_closed_won = _rows_where(stage, [str(s).casefold() == "closed won" for s in stages])
     board = roster_frame(rules)
+    per_rep = _per_rep(board, ledger["rep"])
     for name in ("new_business", "upsell"):
         of_kind = counted & _rows_where(kind, [k == name for k in kinds])
-        board[f"{name}_points"] = _per_rep(board, ledger["rep"], of_kind, ledger["points"].to_numpy(dtype=float))
+        board[f"{name}_points"] = per_rep(of_kind, ledger["points"].to_numpy(dtype=float))
     board = board.assign(total_points=lambda d: d["new_business_points"] + d["upsell_points"],
-                         opportunities=_per_rep(board, ledger["rep"], counted).astype(int),
-                         closed_won=_per_rep(board, ledger["rep"], counted & is_closed_won).astype(int))
+                         opportunities=per_rep(counted).astype(int),
+                         closed_won=per_rep(counted & is_closed_won).astype(int))
     board["rank"] = _competition_rank(board["total_points"])
     columns = ["rank", "rep", "team", "new_business_points", "upsell_points", "total_points",
                "opportunities", "closed_won"]
@@ -61,14 +62,20 @@ def _counted(ledger: pd.DataFrame, kinds: tuple[str, ...]) -> np.ndarray:
     return ledger["counted"].to_numpy(dtype=bool) & _rows_where(kind, [name in kinds for name in names])
 
 
-def _per_rep(board: pd.DataFrame, rep: pd.Series, rows: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-    """For each of the board's reps, how many of the chosen rows are theirs (or the sum of their weights)."""
+def _per_rep(board: pd.DataFrame, rep: pd.Series):
+    """A function of chosen rows (and weights): for each of the board's reps, how many of those rows
+    are theirs (or the sum of their weights). The rep column is coded once for every call."""
     codes, names = _codes(rep)
     # Shifted by one so that rows without a rep (code -1) fall in a first bin that is dropped.
-    totals = np.bincount(codes.astype(np.intp) + 1, weights=rows if weights is None else np.where(rows, weights, 0.0),
-                         minlength=len(names) + 1)[1:]
-    by_name = dict(zip(names, totals.tolist()))
-    return np.array([by_name.get(name, 0.0) for name in board["rep"]], dtype=float)
+    bins = codes.astype(np.intp) + 1
+
+    def tally(rows: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        totals = np.bincount(bins, weights=rows if weights is None else np.where(rows, weights, 0.0),
+                             minlength=len(names) + 1)[1:]
+        by_name = dict(zip(names, totals.tolist()))
+        return np.array([by_name.get(name, 0.0) for name in board["rep"]], dtype=float)
+
+    return tally
 
 
 def business_days_left(rules: Rules, as_of: dt.date) -> int:
@@ -83,8 +90,9 @@ def activity_view(rules: Rules, ledger: pd.DataFrame, as_of: dt.date) -> pd.Data
     q = rules.qualification
     counted = _counted(ledger, ("activity",))
     board = roster_frame(rules)
-    activities = _per_rep(board, ledger["rep"], counted)
-    calls = _per_rep(board, ledger["rep"], counted & ledger["is_call"].to_numpy(dtype=bool))
+    per_rep = _per_rep(board, ledger["rep"])
+    activities = per_rep(counted)
+    calls = per_rep(counted & ledger["is_call"].to_numpy(dtype=bool))
     days_left = business_days_left(rules, as_of)
     board = (board
              .assign(activities=activities.astype(int), calls=calls.astype(int))
