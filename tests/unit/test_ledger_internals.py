@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import spiff_tui.core.text as text_module
+from spiff_tui.core import dedupe
 from spiff_tui.core.dedupe import first_positions
 from spiff_tui.core.labels import concat_frames, first_of, overlay, per_distinct, worded
 from spiff_tui.core.names import display_text, match_key
@@ -44,6 +45,14 @@ def test_ids_differing_only_in_the_overlapping_last_word_are_distinct():
                                  "é✓é✓é✓é✓", "x" * 70, "ABCDEFGH"]), max_size=40))
 def test_first_positions_match_a_plain_dictionary(values):
     assert first_positions(pd.Series(values, dtype=TEXT)).tolist() == first_seen(values)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(0, 6), max_size=60))
+def test_first_positions_of_fixed_width_ids_match_a_plain_dictionary(numbers):
+    # Few distinct ids, so repeats come in runs of every length once sorted.
+    ids = [f"00TDn{n:010d}MAA" for n in numbers]
+    assert first_positions(pd.Series(ids, dtype=TEXT)).tolist() == first_seen(ids)
 
 
 def test_first_of_takes_each_rows_first_reason():
@@ -149,7 +158,6 @@ def test_overlay_finds_a_shared_text_under_any_of_the_prefixes():
 def test_a_collision_in_the_sorted_grouping_is_caught_word_for_word(monkeypatch):
     # The grouping by sorting keeps only the top bits of each folded id: simulate two ids whose
     # kept bits agree (all rows one group). The word-for-word check must catch it.
-    from spiff_tui.core import dedupe
 
     ids = pd.Series(["00TDn0000000001MAA", "00TDn0000000002MAA", "00TDn0000000001MAA"], dtype=TEXT)
     monkeypatch.setattr(dedupe, "_first_by_sorting", lambda numbers: np.zeros(len(numbers), dtype=np.int64))

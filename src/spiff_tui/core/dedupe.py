@@ -54,11 +54,16 @@ def _first_by_sorting(numbers: np.ndarray) -> np.ndarray:
     packed.sort()
     rows = (packed & np.uint64((1 << int(bits)) - 1)).astype(np.int64)
     packed >>= bits
-    starts = np.empty(count, dtype=bool)
-    starts[0] = True
-    np.not_equal(packed[1:], packed[:-1], out=starts[1:])
-    first = np.empty(count, dtype=np.int64)
-    first[rows] = rows[starts][np.cumsum(starts) - 1]
+    # Sorted places whose number equals the one before: repeats, usually few, so only their rows are
+    # written (a write per row of a million, in shuffled order, would miss the cache each time).
+    repeat = np.flatnonzero(packed[1:] == packed[:-1]) + 1
+    first = np.arange(count, dtype=np.int64)
+    if len(repeat):
+        # Each run of consecutive repeats belongs to the place just before the run.
+        run_starts = np.ones(len(repeat), dtype=bool)
+        np.not_equal(repeat[1:], repeat[:-1] + 1, out=run_starts[1:])
+        group_start = (repeat[run_starts] - 1)[np.cumsum(run_starts) - 1]
+        first[rows[repeat]] = rows[group_start]
     return first
 
 
