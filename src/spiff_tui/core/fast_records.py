@@ -9,6 +9,7 @@ breaks — returns None and the exact, slower csv-module path reads the file ins
 from __future__ import annotations
 
 import csv
+import io
 
 import numpy as np
 import pandas as pd
@@ -58,23 +59,37 @@ def read_records_fast(data: bytes, start: int, locate) -> Records | None:
 
     names = [f"c{i}" for i in range(width)]
     body_lines = data.count(b"\n", offset) + (0 if data.endswith(b"\n") or len(data) == offset else 1)
-    for newlines_in_values in (False, True):
+
+    def parse(newlines_in_values: bool, serial: bool = False):
         rejected.clear()
         try:
-            table = pacsv.read_csv(
+            return pacsv.read_csv(
                 pa.BufferReader(body),
-                read_options=pacsv.ReadOptions(column_names=names, block_size=8 << 20),
+                read_options=pacsv.ReadOptions(column_names=names, block_size=8 << 20, use_threads=not serial),
+                # Read serially, Arrow numbers each row it rejects, and a blank line is a row it rejects.
                 parse_options=pacsv.ParseOptions(delimiter=head.delimiter, newlines_in_values=newlines_in_values,
-                                                 ignore_empty_lines=True, invalid_row_handler=reject),
+                                                 ignore_empty_lines=not serial,
+                                                 invalid_row_handler=reject_numbered if serial else reject),
                 convert_options=pacsv.ConvertOptions(
                     column_types={n: pa.dictionary(pa.int32(), pa.string()) if i in repeating else pa.string()
                                   for i, n in enumerate(names)},
                     strings_can_be_null=False, quoted_strings_can_be_null=False),
             )
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
-            continue
+            return None
         finally:
             pa.default_memory_pool().release_unused()   # the parser's blocks, before the columns are copied
+
+    numbers: list[int | None] = []
+
+    def reject_numbered(row) -> str:
+        numbers.append(row.number)
+        return reject(row)
+
+    for newlines_in_values in (False, True):
+        table = parse(newlines_in_values)
+        if table is None:
+            continue
         # Lines each row spans beyond its first: zero unless a quoted value holds line breaks.
         extra = np.zeros(table.num_rows, dtype=np.int64)
         if table.num_rows and _tail_accounts(data, body_lines, table.num_rows, rejected):
@@ -84,9 +99,86 @@ def read_records_fast(data: bytes, start: int, locate) -> Records | None:
         if table.num_rows and _tail_accounts(data, body_lines, table.num_rows + int(extra.sum()), rejected):
             break
     else:
-        return None
+        # Rows Arrow could not take sit among the others (a ragged row, a blank line): a serial parse
+        # numbers them. A one-column file has no ragged rows, and its blank lines would parse as rows.
+        table = parse(True, serial=True) if width > 1 else None
+        if table is None or not table.num_rows:
+            return None
+        extra = np.zeros(table.num_rows, dtype=np.int64)
+        for column in table.columns:
+            extra += _per_row(column, _newlines)
+        placed = _place_rejected(numbers, rejected, extra, body_lines)
+        if placed is None:
+            return None
+        starts, rejected_lines = placed
+        left = [_trimmed_cr(r) for r in rejected]
+        # A blank line is a row of empty values to Arrow; to the csv module it is a record of no cells.
+        blank = _blank_lines(data, offset, table, starts)
+        if blank.any():
+            table = table.filter(pa.array(~blank))
+            rejected_lines = np.concatenate([rejected_lines, starts[blank]])
+            left += [""] * int(blank.sum())
+            starts = starts[~blank]
+        order = np.argsort(rejected_lines, kind="stable")
+        return _assemble(head, header_index, table, [left[i] for i in order], header_line,
+                         starts + header_line + 1, rejected_lines[order] + header_line + 1)
     tail_rows = _last_lines(data, body_lines - table.num_rows - int(extra.sum()))
-    return _assemble(head, header_index, table, tail_rows, header_line, extra)
+    starts = np.arange(table.num_rows, dtype=np.int64) + np.concatenate([[0], np.cumsum(extra)[:-1]]).astype(np.int64)
+    after = table.num_rows + int(extra.sum())
+    return _assemble(head, header_index, table, tail_rows, header_line, starts + header_line + 1,
+                     np.arange(after, after + len(tail_rows), dtype=np.int64) + header_line + 1)
+
+
+def _place_rejected(numbers: list[int | None], rejected: list[str], extra: np.ndarray,
+                    body_lines: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """(0-based body line of each parsed row, of each rejected one) from the rejected rows' numbers
+    in a serial parse, which count every row, parsed, rejected or blank; None unless the rows so
+    placed span exactly the body's lines."""
+    count = len(extra) + len(rejected)
+    if any(n is None for n in numbers):
+        return None
+    at = np.asarray(numbers, dtype=np.int64) - 1
+    if len(at) and (at.min() < 0 or at.max() >= count or len(np.unique(at)) != len(at)):
+        return None
+    is_rejected = np.zeros(count, dtype=bool)
+    is_rejected[at] = True
+    spans = np.ones(count, dtype=np.int64)
+    spans[~is_rejected] += extra
+    spans[at] += np.array([r.count("\n") for r in rejected], dtype=np.int64)
+    if int(spans.sum()) != body_lines:
+        return None
+    starts = np.concatenate([[0], np.cumsum(spans)[:-1]]).astype(np.int64)
+    return starts[~is_rejected], starts[at]
+
+
+def _blank_lines(data: bytes, offset: int, table, starts: np.ndarray) -> np.ndarray:
+    """Which parsed rows are blank lines: rows of empty values whose line holds nothing (',,,' does)."""
+    empty = np.ones(table.num_rows, dtype=bool)
+    for column in table.columns:
+        if not empty.any():
+            return empty
+        empty &= _per_row(column, _empty).astype(bool)
+    if not empty.any():
+        return empty
+    body = np.frombuffer(data, dtype=np.uint8, offset=offset)
+    ends = np.append(np.flatnonzero(body == ord("\n")), len(body))
+    line_starts = np.concatenate([[0], ends[:-1] + 1])
+    rows = np.flatnonzero(empty)
+    begin, length = line_starts[starts[rows]], ends[starts[rows]] - line_starts[starts[rows]]
+    lone_cr = np.zeros(len(rows), dtype=bool)
+    lone_cr[length == 1] = body[begin[length == 1]] == ord("\r")
+    empty[rows] = (length == 0) | lone_cr
+    return empty
+
+
+def _empty(values) -> np.ndarray:
+    import pyarrow.compute as pc
+
+    return pc.equal(pc.binary_length(values), 0).to_numpy(zero_copy_only=False)
+
+
+def _trimmed_cr(text: str) -> str:
+    return text[:-1] if text.endswith("\r") else text
 
 
 def _byte_offset_after_lines(data: bytes, count: int, offset: int = 0) -> int:
@@ -171,7 +263,9 @@ def _add_categories(column: pd.Series, values: pd.Series) -> pd.Series:
 
 
 def _assemble(head: Records, header_index: int, table, tail_rows: list[str], header_line: int,
-              extra: np.ndarray) -> Records:
+              starts: np.ndarray, tail_lines: np.ndarray) -> Records:
+    """The head's records up to the header, the parsed rows and the rows Arrow left (`tail_rows`, each
+    read by the csv module), in line order; `starts` and `tail_lines` are the 1-based lines they start on."""
     import pyarrow as pa
 
     count = table.num_rows
@@ -182,7 +276,7 @@ def _assemble(head: Records, header_index: int, table, tail_rows: list[str], hea
         if not empty.any():
             break   # every row has a filled cell already: most exports settle it on the first column
         empty &= _per_row(column, _blank).astype(bool)
-    tail = [next(csv.reader([row], delimiter=head.delimiter), []) for row in tail_rows]
+    tail = [next(csv.reader(io.StringIO(row, newline=""), delimiter=head.delimiter), []) for row in tail_rows]
     top = head.cells.iloc[:header_index + 1]
     width = max([body.shape[1], top.shape[1]] + [len(r) for r in tail])
     tail_cells = pd.DataFrame([r + [None] * (width - len(r)) for r in tail], columns=range(width), dtype=object)
@@ -201,13 +295,15 @@ def _assemble(head: Records, header_index: int, table, tail_rows: list[str], hea
         columns[column] = pd.concat(pieces, ignore_index=True)
         del pieces
     cells = pd.DataFrame(columns)
-    starts = header_line + 1 + np.arange(count, dtype=np.int64) + np.concatenate([[0], np.cumsum(extra)[:-1]])
-    after = header_line + 1 + count + int(extra.sum())
-    lines = np.concatenate([head.lines[:header_index + 1], starts.astype(np.int64),
-                            np.arange(after, after + len(tail), dtype=np.int64)])
+    lines = np.concatenate([head.lines[:header_index + 1], starts, tail_lines]).astype(np.int64)
     counts = np.concatenate([head.field_counts[:header_index + 1], np.full(count, body_width, dtype=np.int64),
                              np.array([len(r) for r in tail], dtype=np.int64)])
     top_filled = head.filled_counts()[:header_index + 1]
     tail_filled = np.array([sum(1 for c in r if c.strip()) for r in tail], dtype=np.int64)
     filled = np.concatenate([top_filled, np.where(empty, 0, body_width), tail_filled])
+    if len(tail_lines) and count and tail_lines[0] < starts[-1]:
+        # Rows Arrow rejected among the parsed ones go back to their places.
+        order = np.argsort(lines, kind="stable")
+        cells = cells.take(order).reset_index(drop=True)
+        lines, counts, filled = lines[order], counts[order], filled[order]
     return Records(cells, lines, counts, head.delimiter, None, filled)
