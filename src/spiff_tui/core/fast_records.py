@@ -1,9 +1,11 @@
 """Large delimited files through Arrow's multi-threaded CSV parser — with exact line numbers, or not at all.
 
-Arrow does not report where a row came from, so this path only answers when the file's shape
-proves the numbering: every record is one line and everything Arrow could not parse (footer,
-blank lines) sits in a block at the end. Anything else — ragged rows in the middle, quoted line
-breaks — returns None and the exact, slower csv-module path reads the file instead.
+Arrow's threaded parse does not report where a row came from, so its rows are numbered from the
+file's shape: each row spans one line plus the line breaks in its values, and everything Arrow
+could not parse (footer, blank lines) sits in a block at the end. When rows it rejects sit among the
+others (a ragged row, a blank line), a serial parse, which numbers the rows it rejects, places them.
+Whenever the rows so placed do not account for every line, this returns None and the exact,
+slower csv-module path reads the file instead.
 """
 
 from __future__ import annotations
@@ -66,7 +68,8 @@ def read_records_fast(data: bytes, start: int, locate) -> Records | None:
             return pacsv.read_csv(
                 pa.BufferReader(body),
                 read_options=pacsv.ReadOptions(column_names=names, block_size=8 << 20, use_threads=not serial),
-                # Read serially, Arrow numbers each row it rejects, and a blank line is a row it rejects.
+                # Read serially, Arrow numbers each row it rejects; blank lines are kept (as rows of
+                # empty values) so that every line is in a parsed or a rejected row.
                 parse_options=pacsv.ParseOptions(delimiter=head.delimiter, newlines_in_values=newlines_in_values,
                                                  ignore_empty_lines=not serial,
                                                  invalid_row_handler=reject_numbered if serial else reject),
