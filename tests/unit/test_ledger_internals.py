@@ -55,6 +55,17 @@ def test_first_positions_of_fixed_width_ids_match_a_plain_dictionary(numbers):
     assert first_positions(pd.Series(ids, dtype=TEXT)).tolist() == first_seen(ids)
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(["", "1", "7", "10", "1\x00", "100", "1234567", "12345678", "123456789",
+                                 "1234567890123456", "12345678901234567", "abcdefghijklmnopqrstuvwx",
+                                 "abcdefghijklmnopqrstuvwy", "abcdefghijklmnopqrstuvw"]), min_size=1, max_size=60))
+def test_first_positions_of_short_ids_of_varying_width_match_a_plain_dictionary(ids):
+    # Numeric ids of varying width (HubSpot's) are read as zero-padded words and their length.
+    keys = pd.Series(ids, dtype=TEXT)
+    assert dedupe._key_words(keys) is not None or not any(ids)
+    assert first_positions(keys).tolist() == first_seen(ids)
+
+
 def test_first_of_takes_each_rows_first_reason():
     texts, undecided = first_of([
         (np.array([True, False, False, True]), "first"),

@@ -1,7 +1,8 @@
 """Which earlier row repeats each row's key, for a million Activity IDs without hashing a million
-strings: when every key has the same width (CRM ids do), each key is read as a few 64-bit words,
-folded into one number, those numbers are grouped, and every repeat found is checked word for word;
-anything else, or any collision, takes the exact string path.
+strings: each key is read as a few 64-bit words, folded into one number, those numbers are grouped,
+and every repeat found is checked word for word; anything else, or any collision, takes the exact
+string path. Keys of one width (Salesforce ids) are read in place; short keys of varying width
+(HubSpot's numeric ids) are copied into zero-padded words, with their length as one more word.
 
 Up to a couple of million rows the numbers are grouped by one sort of (number, row) packed into a
 64-bit word, twice as fast as a hash table of a million numbers (whose lookups miss the CPU's
@@ -20,7 +21,7 @@ _PRIME = np.uint64(0x100000001B3)
 
 def first_positions(keys: pd.Series) -> np.ndarray:
     """Per row, the position of the first row whose key equals its own (itself when it is the first)."""
-    words = _fixed_width_words(keys)
+    words = _key_words(keys)
     if words is not None:
         folded = words[0].copy()
         for word in words[1:]:
@@ -77,9 +78,10 @@ def _first_by_code(codes: np.ndarray) -> np.ndarray:
     return np.flatnonzero(is_first)[codes]
 
 
-def _fixed_width_words(keys: pd.Series) -> list[np.ndarray] | None:
-    """Each key as 64-bit words read in place from Arrow's buffer (the last may overlap the one before),
-    when the keys are Arrow strings, none missing, all of one width of at least 8 bytes."""
+def _key_words(keys: pd.Series) -> list[np.ndarray] | None:
+    """Each key as 64-bit words that are equal only for equal keys, when the keys are Arrow strings
+    with none missing, all of one width of at least 8 bytes (read in place from Arrow's buffer; the
+    last word may overlap the one before), or none wider than MAX_PADDED_WIDTH."""
     import pyarrow as pa
 
     array = getattr(keys.array, "_pa_array", None)
@@ -89,9 +91,37 @@ def _fixed_width_words(keys: pd.Series) -> list[np.ndarray] | None:
     if not chunks:
         return None
     offsets, data = chunks[0]
-    width = int(offsets[1] - offsets[0])
-    if width < 8 or not np.all(np.diff(offsets) == width):
-        return None
-    starts = list(range(0, width - 7, 8)) + ([width - 8] if width % 8 else [])
-    return [np.ndarray(shape=(len(array),), dtype="<u8", buffer=data, offset=int(offsets[0]) + start,
-                       strides=(width,)) for start in starts]
+    lengths = np.diff(offsets)
+    width = int(lengths.max())
+    if width >= 8 and int(lengths.min()) == width:
+        starts = list(range(0, width - 7, 8)) + ([width - 8] if width % 8 else [])
+        return [np.ndarray(shape=(len(array),), dtype="<u8", buffer=data, offset=int(offsets[0]) + start,
+                           strides=(width,)) for start in starts]
+    if width <= MAX_PADDED_WIDTH and len(data):
+        return _padded_words(offsets, data, lengths, width)
+    return None
+
+
+# Ids up to this many bytes are copied into padded words; wider ones of varying width are hashed as text.
+MAX_PADDED_WIDTH = 24
+
+
+def _padded_words(offsets: np.ndarray, data: np.ndarray, lengths: np.ndarray, width: int) -> list[np.ndarray]:
+    """Each key's bytes in 8-byte words, zeros past its end, and its length as the last word (so a key
+    is not taken for itself with zeros after it)."""
+    first = int(offsets[0])
+    # Zeros after the last key, so that every word read below, even past a short key's end, is in bounds.
+    padded = np.concatenate([data[first:int(offsets[-1])], np.zeros(width + 8, dtype=np.uint8)])
+    # A 64-bit word starting at every byte: one gather reads each key's next 8 bytes.
+    at_every_byte = np.ndarray(shape=(len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
+    starts = offsets[:-1].astype(np.int64) - first
+    words = []
+    for start in range(0, width, 8):
+        kept = np.clip(lengths - start, 0, 8)
+        words.append(at_every_byte[starts + start] & _LOW_BYTES[kept])
+    words.append(lengths.astype(np.uint64))
+    return words
+
+
+# The mask keeping a word's first k bytes (its low bytes, little-endian), for k = 0..8.
+_LOW_BYTES = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype=np.uint64)
