@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from contest import (
     ACTS_HEADER,
     OPPS_HEADER,
@@ -20,6 +18,8 @@ from contest import (
     view_texts,
     write,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from spiff_tui.core import reader
 from spiff_tui.core.csv_records import read_records

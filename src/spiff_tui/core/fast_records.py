@@ -181,7 +181,7 @@ def _empty(values) -> np.ndarray:
 
 
 def _trimmed_cr(text: str) -> str:
-    return text[:-1] if text.endswith("\r") else text
+    return text.removesuffix("\r")
 
 
 def _byte_offset_after_lines(data: bytes, count: int, offset: int = 0) -> int:

@@ -202,11 +202,24 @@ def _regex_rows(column: pd.Series, pattern: str) -> np.ndarray:
 def _first_filled(cells: pd.DataFrame) -> pd.Series:
     """Each row's first non-empty cell; only rows with an empty first cell pay for the search."""
     first = cells.iloc[:, 0].astype(TEXT)
-    empty = first.fillna("").str.strip() == ""
-    if empty.any() and cells.shape[1] > 1:
-        rest = cells[empty].astype(object).fillna("").astype(str)
-        rest = rest.where(rest.apply(lambda column: column.str.strip()) != "")
-        first[empty] = rest.bfill(axis=1).iloc[:, 0].astype(TEXT)
+    empty = (first.fillna("").str.strip() == "").to_numpy(dtype=bool)
+    if not empty.any() or cells.shape[1] == 1:
+        return first
+    # Column by column over the rows still without a text: a row-wise fill over thousands of
+    # rows (activities logged without an id) costs pandas seconds.
+    rows = np.flatnonzero(empty)
+    found = np.full(len(rows), None, dtype=object)
+    pending = np.ones(len(rows), dtype=bool)
+    for position in range(1, cells.shape[1]):
+        waiting = np.flatnonzero(pending)
+        if not len(waiting):
+            break
+        text = cells.iloc[rows[waiting], position].astype(object).fillna("").astype(str)
+        filled = (text.str.strip() != "").to_numpy(dtype=bool)
+        found[waiting[filled]] = text.to_numpy(dtype=object)[filled]
+        pending[waiting[filled]] = False
+    first = first.copy()
+    first.iloc[rows] = pd.array(found, dtype=TEXT)
     return first
 
 

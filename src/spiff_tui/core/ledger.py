@@ -259,7 +259,7 @@ def _mark_duplicates(acts: pd.DataFrame) -> pd.DataFrame:
         return acts
     position = np.arange(len(acts))
     has_id = acts["_has_id"].to_numpy(dtype=bool)
-    first = first_positions(acts["_dedupe_key"])
+    first = _first_positions_apart(acts["_dedupe_key"], has_id)
     repeat = has_id & (first != position)
     # Without an id, identical rows within one file are separate activities; only other files repeat them.
     file_order = acts["_file_order"].to_numpy()
@@ -275,3 +275,14 @@ def _mark_duplicates(acts: pd.DataFrame) -> pd.DataFrame:
     acts.loc[duplicate, "is_call"] = False
     return acts
 
+
+def _first_positions_apart(keys: pd.Series, has_id: np.ndarray) -> np.ndarray:
+    """first_positions of the rows with an id and of those without, apart: no key of one equals a key
+    of the other, and the ids alone keep the fast path that equal-width ids take."""
+    if has_id.all() or not has_id.any():
+        return first_positions(keys)
+    first = np.empty(len(keys), dtype=np.int64)
+    for group in (has_id, ~has_id):
+        rows = np.flatnonzero(group)
+        first[rows] = rows[first_positions(keys.iloc[rows].reset_index(drop=True))]
+    return first

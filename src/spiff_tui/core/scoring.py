@@ -16,6 +16,7 @@ from spiff_tui.core.labels import categorical, constant, first_of, per_distinct,
 from spiff_tui.core.names import display_text
 from spiff_tui.core.rules import Rules, ScoringTable
 from spiff_tui.core.text import (
+    TEXT,
     Coded,
     KeyCodes,
     blank_mask,
@@ -258,12 +259,38 @@ def activity_rows(rules: Rules, export: Export, targets: TargetAccounts) -> pd.D
                          "_dedupe_key": _dedupe_keys(acts, ids), "_has_id": (ids != "").to_numpy(dtype=bool)})
 
 
+# An activity without an id is told by these cells.
+SIGNATURE_COLUMNS = ("assigned", "type", "date", "account_id", "account", "subject")
+
+
 def _dedupe_keys(acts: pd.DataFrame, ids: pd.Series) -> pd.Series:
-    """The Activity ID, or for rows without one the row's own cells."""
-    if (ids != "").all():
+    """The Activity ID, or for a row without one its own cells, each after a unit separator (so no
+    such row's key equals an id). Arrow joins the cells of those rows only: often a few in a million."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    missing = (ids == "").to_numpy(dtype=bool)
+    if not missing.any():
         return ids
-    signature = pd.Series("", index=acts.index, dtype=object)
-    for column in ("assigned", "type", "date", "account_id", "account", "subject"):
-        if column in acts:
-            signature = signature + "\x1f" + acts[column].astype(str)
-    return ids.where(ids != "", signature)
+    rows = np.flatnonzero(missing)
+    cells = [_texts_at_rows(acts[column], rows) for column in SIGNATURE_COLUMNS if column in acts]
+    signature = pc.binary_join_element_wise("", *cells, "\x1f") if cells else pa.array([""] * len(rows))
+    keys = pa.array(ids.astype(TEXT).array)
+    keys = keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys
+    keys = pc.replace_with_mask(keys, pa.array(missing), signature.cast(keys.type))
+    return pd.Series(pd.arrays.ArrowStringArray(keys), index=acts.index)
+
+
+def _texts_at_rows(column: pd.Series, rows: np.ndarray):
+    """The column's cells at `rows` as an Arrow string array; a missing cell is a text no cell holds."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        categories = pa.array(column.cat.categories.astype(str).to_numpy(dtype=object), pa.string())
+        codes = column.cat.codes.to_numpy()[rows]
+        texts = categories.take(pa.array(codes, mask=codes < 0))
+    else:
+        texts = pa.array(column.iloc[rows].astype(TEXT).array)
+        texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
+    return pc.fill_null(texts.cast(pa.string()), "\x1e")
