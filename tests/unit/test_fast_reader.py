@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spiff_tui.core import reader
-from spiff_tui.core.csv_records import read_records
+from spiff_tui.core.csv_records import Records, read_records
 from spiff_tui.core.fast_records import read_records_fast
 from spiff_tui.core.rules import load_rules
 from spiff_tui.core.snapshot import score_folder
@@ -52,7 +52,7 @@ def test_sample_contest_reads_the_same_through_both_paths(monkeypatch):
 
 @pytest.mark.parametrize("shape", ["footer", "embedded_newlines", "crlf_bom", "semicolon", "ragged_middle",
                                    "ragged_last", "ragged_before_footer", "title_rows", "bad_byte", "cp1252",
-                                   "nul_byte", "utf16"])
+                                   "nul_byte", "utf16", "unread_columns"])
 def test_export_shapes_read_the_same_through_both_paths(monkeypatch, tmp_path, shape):
     folder = make_contest(tmp_path)
     opps = [opp(str(i), "Ava Patel" if i % 2 else "ben  ortiz", "Demo" if i % 3 else "Closed Won",
@@ -74,6 +74,10 @@ def test_export_shapes_read_the_same_through_both_paths(monkeypatch, tmp_path, s
                                       "a199,Ava Patel,Call,4/10/2026,A1,Acme,extra\n")
     if shape == "ragged_before_footer":
         opps_text = opps_text.replace(",Deal 39,", ",Deal 39,extra,") + salesforce_footer("4/20/2026 9:00 AM")
+    if shape == "unread_columns":   # fields the contest does not read, one with line breaks
+        acts_text = csv_text(ACTS_HEADER + ["Comments", "Priority"],
+                             [row + ([f"call back\non {i}" if i % 7 == 0 else "", "High"] if i != 5 else ["", ""])
+                              for i, row in enumerate(acts)] + [["", "", "", "", "", "", "a note alone", ""]])
     if shape == "title_rows":
         opps_text = "Opportunities report\n\n" + opps_text
     write(folder, "opportunities.csv", opps_text)
@@ -130,3 +134,27 @@ def test_rows_arrow_rejects_anywhere_are_placed_and_numbered_as_the_csv_module_r
         assert fast is not None   # it may step aside only when Arrow parsed no row at all
     if fast is not None:
         assert records_as_lists(fast) == records_as_lists(read_records(text))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a{n},Ava Patel,Call,4/10/2026,A1,Acme", ",,,,,", "a{n},Ava Patel"]),
+                          st.sampled_from(["", "note", "\"two\nlines\"", "\"a, b\""])), min_size=1, max_size=30))
+def test_columns_no_one_reads_keep_the_rows_lines_and_blankness(rows):
+    # A Notes column the contest does not read: its texts are not kept, but its line breaks still
+    # number the rows, and a note alone still makes a row not blank.
+    rules = load_rules(REPO / "rules.toml")
+    lines = [",".join(ACTS_HEADER + ["Notes"])] + [f"{cells.format(n=i)},{note}" for i, (cells, note) in enumerate(rows)]
+    text = "\n".join(lines) + "\n"
+    fast = read_records_fast(text.encode(), 0, lambda head: reader._locate(head, rules))
+    slow = read_records(text)
+    if fast is None:
+        assert not any(cells.startswith("a{n},Ava Patel,Call") for cells, _ in rows)
+        return
+    assert fast.lines.tolist() == slow.lines.tolist()
+    assert fast.field_counts.tolist() == slow.field_counts.tolist()
+    assert ((fast.filled_counts() == 0) == (slow.filled_counts() == 0)).all()
+    read = list(range(6))
+    assert records_as_lists(Records(fast.cells[read], fast.lines, fast.field_counts, ","))[0] == \
+        records_as_lists(Records(slow.cells[read], slow.lines, slow.field_counts, ","))[0]
+    parsed = fast.field_counts == 7
+    assert set(fast.cells.loc[parsed[:len(fast.cells)], 6].dropna()) <= {"", "Notes"}   # texts not kept

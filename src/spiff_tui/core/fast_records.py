@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -29,12 +30,14 @@ def read_records_fast(data: bytes, start: int, locate) -> Records | None:
     path can number its lines — or the bytes are not all UTF-8, which Arrow checks as it parses.
 
     `locate(records)` finds the header among the first records: (its index, the positions of the
-    columns that repeat few values — names, types, stages, dates), or None. Those are read
-    dictionary-encoded, so later steps work once per distinct value. Only the first lines are
-    decoded into Python text: the body goes from the file's bytes straight to Arrow.
+    columns that repeat few values — names, types, stages, dates —, the positions read at all), or
+    None. The repeating ones are read dictionary-encoded, so later steps work once per distinct
+    value. Of a column read by no one (an export's other fields), the parsed rows keep only
+    whether each row is blank: its cells there are left blank, so that forty columns of an export
+    cost the memory of the few the contest reads. Only the first lines are decoded into Python
+    text: the body goes from the file's bytes straight to Arrow.
     """
     import pyarrow as pa
-    import pyarrow.csv as pacsv
 
     head_end = _byte_offset_after_lines(data, HEAD_LINES, start)
     try:
@@ -44,7 +47,7 @@ def read_records_fast(data: bytes, start: int, locate) -> Records | None:
     located = locate(head)
     if located is None:
         return None
-    header_index, repeating = located
+    header_index, repeating, used = located
     if header_index + 1 >= len(head.lines):
         return None
     header_line = int(head.lines[header_index])
@@ -53,83 +56,147 @@ def read_records_fast(data: bytes, start: int, locate) -> Records | None:
     width = int(head.field_counts[header_index])
     offset = _byte_offset_after_lines(data, header_line, start)
     body = pa.py_buffer(data).slice(offset)
-    rejected: list[str] = []
-
-    def reject(row) -> str:
-        rejected.append(row.text)
-        return "skip"
-
     names = [f"c{i}" for i in range(width)]
     body_lines = data.count(b"\n", offset) + (0 if data.endswith(b"\n") or len(data) == offset else 1)
-
-    def parse(newlines_in_values: bool, serial: bool = False):
-        rejected.clear()
-        try:
-            return pacsv.read_csv(
-                pa.BufferReader(body),
-                read_options=pacsv.ReadOptions(column_names=names, block_size=8 << 20, use_threads=not serial),
-                # Read serially, Arrow numbers each row it rejects; blank lines are kept (as rows of
-                # empty values) so that every line is in a parsed or a rejected row.
-                parse_options=pacsv.ParseOptions(delimiter=head.delimiter, newlines_in_values=newlines_in_values,
-                                                 ignore_empty_lines=not serial,
-                                                 invalid_row_handler=reject_numbered if serial else reject),
-                convert_options=pacsv.ConvertOptions(
-                    column_types={n: pa.dictionary(pa.int32(), pa.string()) if i in repeating else pa.string()
-                                  for i, n in enumerate(names)},
-                    strings_can_be_null=False, quoted_strings_can_be_null=False),
-            )
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
-            return None
-        finally:
-            pa.default_memory_pool().release_unused()   # the parser's blocks, before the columns are copied
-
-    numbers: list[int | None] = []
-
-    def reject_numbered(row) -> str:
-        numbers.append(row.number)
-        return reject(row)
-
+    body_parser = _BodyParser(body, names, head.delimiter,
+                              {n: pa.dictionary(pa.int32(), pa.string()) if i in repeating else pa.string()
+                               for i, n in enumerate(names)},
+                              [i for i in range(width) if i not in used])
+    rejected = body_parser.rejected
     for newlines_in_values in (False, True):
-        table = parse(newlines_in_values)
-        if table is None:
+        parsed = body_parser.parse(newlines_in_values)
+        if parsed is None:
             continue
-        # Lines each row spans beyond its first: zero unless a quoted value holds line breaks.
-        extra = np.zeros(table.num_rows, dtype=np.int64)
-        if table.num_rows and _tail_accounts(data, body_lines, table.num_rows, rejected):
+        rows = parsed.table.num_rows
+        if rows and not parsed.unused_breaks.any() and _tail_accounts(data, body_lines, rows, rejected):
+            extra = parsed.unused_breaks
             break
-        for column in table.columns:
-            extra += _per_row(column, _newlines)
-        if table.num_rows and _tail_accounts(data, body_lines, table.num_rows + int(extra.sum()), rejected):
+        extra = parsed.line_breaks()
+        if rows and _tail_accounts(data, body_lines, rows + int(extra.sum()), rejected):
             break
     else:
         # Rows Arrow could not take sit among the others (a ragged row, a blank line): a serial parse
         # numbers them. A one-column file has no ragged rows, and its blank lines would parse as rows.
-        table = parse(True, serial=True) if width > 1 else None
-        if table is None or not table.num_rows:
+        parsed = body_parser.parse(True, serial=True) if width > 1 else None
+        if parsed is None or not parsed.table.num_rows:
             return None
-        extra = np.zeros(table.num_rows, dtype=np.int64)
-        for column in table.columns:
-            extra += _per_row(column, _newlines)
-        placed = _place_rejected(numbers, rejected, extra, body_lines)
+        placed = _place_rejected(body_parser.numbers, rejected, parsed.line_breaks(), body_lines)
         if placed is None:
             return None
         starts, rejected_lines = placed
         left = [_trimmed_cr(r) for r in rejected]
         # A blank line is a row of empty values to Arrow; to the csv module it is a record of no cells.
-        blank = _blank_lines(data, offset, table, starts)
+        blank = _blank_lines(data, offset, parsed, starts)
         if blank.any():
-            table = table.filter(pa.array(~blank))
+            parsed = parsed.kept(~blank)
             rejected_lines = np.concatenate([rejected_lines, starts[blank]])
             left += [""] * int(blank.sum())
             starts = starts[~blank]
         order = np.argsort(rejected_lines, kind="stable")
-        return _assemble(head, header_index, table, [left[i] for i in order], header_line,
-                         starts + header_line + 1, rejected_lines[order] + header_line + 1)
-    tail_rows = _last_lines(data, body_lines - table.num_rows - int(extra.sum()))
-    starts = np.arange(table.num_rows, dtype=np.int64) + np.concatenate([[0], np.cumsum(extra)[:-1]]).astype(np.int64)
-    after = table.num_rows + int(extra.sum())
-    return _assemble(head, header_index, table, tail_rows, header_line, starts + header_line + 1,
-                     np.arange(after, after + len(tail_rows), dtype=np.int64) + header_line + 1)
+        return _assemble(head, header_index, parsed.table, parsed.empty_rows(), [left[i] for i in order],
+                         header_line, starts + header_line + 1, rejected_lines[order] + header_line + 1)
+    count = parsed.table.num_rows
+    tail_rows = _last_lines(data, body_lines - count - int(extra.sum()))
+    starts = np.arange(count, dtype=np.int64) + np.concatenate([[0], np.cumsum(extra)[:-1]]).astype(np.int64)
+    after = count + int(extra.sum())
+    return _assemble(head, header_index, parsed.table, parsed.empty_rows(), tail_rows, header_line,
+                     starts + header_line + 1, np.arange(after, after + len(tail_rows), dtype=np.int64) + header_line + 1)
+
+
+@dataclass
+class _Parsed:
+    """Arrow's rows: `table` has every column, but those no one reads hold blanks; per row, the line
+    breaks in those columns' values and whether they were all blank."""
+
+    table: object
+    unused_breaks: np.ndarray
+    unused_blank: np.ndarray
+
+    def line_breaks(self) -> np.ndarray:
+        """Lines each row spans beyond its first: zero unless a quoted value holds line breaks."""
+        extra = self.unused_breaks.copy()
+        for column in self.table.columns:
+            extra += _per_row(column, _newlines)
+        return extra
+
+    def empty_rows(self) -> np.ndarray:
+        return _empty_rows(self.table, self.unused_blank.copy())
+
+    def kept(self, rows: np.ndarray) -> _Parsed:
+        import pyarrow as pa
+
+        return _Parsed(self.table.filter(pa.array(rows)), self.unused_breaks[rows], self.unused_blank[rows])
+
+
+class _BodyParser:
+    """Arrow's parse of an export's body, threaded, or serial to number the rows it rejects. When some
+    columns are read by no one, the body is read block by block and those columns are reduced to
+    their line breaks and blankness as each block comes: a wide export's other fields then cost
+    next to no memory."""
+
+    def __init__(self, body, names: list[str], delimiter: str, column_types: dict, unused: list[int]) -> None:
+        self.body, self.names, self.delimiter, self.column_types = body, names, delimiter, column_types
+        self.unused = unused
+        self.used = [i for i in range(len(names)) if i not in set(unused)]
+        self.rejected: list[str] = []
+        self.numbers: list[int | None] = []
+
+    def parse(self, newlines_in_values: bool, serial: bool = False) -> _Parsed | None:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        self.rejected.clear()
+        self.numbers.clear()
+
+        def reject(row) -> str:
+            self.rejected.append(row.text)
+            if serial:
+                self.numbers.append(row.number)
+            return "skip"
+
+        options = {
+            "read_options": pacsv.ReadOptions(column_names=self.names, block_size=8 << 20, use_threads=not serial),
+            # Read serially, Arrow numbers each row it rejects; blank lines are kept (as rows of
+            # empty values) so that every line is in a parsed or a rejected row.
+            "parse_options": pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=newlines_in_values,
+                                                ignore_empty_lines=not serial, invalid_row_handler=reject),
+            "convert_options": pacsv.ConvertOptions(column_types=self.column_types, strings_can_be_null=False,
+                                                    quoted_strings_can_be_null=False)}
+        try:
+            if not self.unused:
+                table = pacsv.read_csv(pa.BufferReader(self.body), **options)
+                return _Parsed(table, np.zeros(table.num_rows, dtype=np.int64), np.ones(table.num_rows, dtype=bool))
+            return self._by_blocks(pacsv.open_csv(pa.BufferReader(self.body), **options))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
+            return None
+        finally:
+            pa.default_memory_pool().release_unused()   # the parser's blocks, before the columns are copied
+
+    def _by_blocks(self, reader) -> _Parsed:
+        import pyarrow as pa
+
+        kept, breaks, blank = [], [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=bool)]
+        for batch in reader:
+            others = [batch.column(i) for i in self.unused]
+            breaks.append(np.sum([_newlines(values) for values in others], axis=0, dtype=np.int64))
+            blank.append(np.logical_and.reduce([_blank(values) for values in others], axis=0))
+            kept.append(batch.select(self.used))
+        schema = reader.schema
+        table = pa.Table.from_batches(kept, schema=pa.schema([schema.field(i) for i in self.used]))
+        blanks = pa.DictionaryArray.from_arrays(pa.array(np.zeros(table.num_rows, dtype=np.int8)),
+                                                pa.array([""], pa.string()))
+        for i in self.unused:   # in ascending order, so each lands at its own position
+            table = table.add_column(i, self.names[i], blanks)
+        return _Parsed(table, np.concatenate(breaks), np.concatenate(blank))
+
+
+def _empty_rows(table, empty: np.ndarray) -> np.ndarray:
+    """Which parsed rows have every cell blank, of those `empty` leaves in question."""
+    for column in table.columns:
+        if not empty.any():
+            break   # every row has a filled cell already: most exports settle it on the first column
+        empty &= _per_row(column, _blank).astype(bool)
+    return empty
 
 
 def _place_rejected(numbers: list[int | None], rejected: list[str], extra: np.ndarray,
@@ -154,10 +221,10 @@ def _place_rejected(numbers: list[int | None], rejected: list[str], extra: np.nd
     return starts[~is_rejected], starts[at]
 
 
-def _blank_lines(data: bytes, offset: int, table, starts: np.ndarray) -> np.ndarray:
+def _blank_lines(data: bytes, offset: int, parsed: _Parsed, starts: np.ndarray) -> np.ndarray:
     """Which parsed rows are blank lines: rows of empty values whose line holds nothing (',,,' does)."""
-    empty = np.ones(table.num_rows, dtype=bool)
-    for column in table.columns:
+    empty = parsed.unused_blank.copy()
+    for column in parsed.table.columns:
         if not empty.any():
             return empty
         empty &= _per_row(column, _empty).astype(bool)
@@ -224,7 +291,7 @@ def _per_row(column, compute) -> np.ndarray:
             parts.append(per_value[chunk.indices.to_numpy(zero_copy_only=False)])
         else:
             parts.append(compute(chunk))
-    return np.concatenate(parts) if parts else np.zeros(0)
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
 def _newlines(values) -> np.ndarray:
@@ -265,20 +332,16 @@ def _add_categories(column: pd.Series, values: pd.Series) -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(column.cat.codes.to_numpy(), dtype=dtype), index=column.index)
 
 
-def _assemble(head: Records, header_index: int, table, tail_rows: list[str], header_line: int,
-              starts: np.ndarray, tail_lines: np.ndarray) -> Records:
-    """The head's records up to the header, the parsed rows and the rows Arrow left (`tail_rows`, each
-    read by the csv module), in line order; `starts` and `tail_lines` are the 1-based lines they start on."""
+def _assemble(head: Records, header_index: int, table, empty: np.ndarray, tail_rows: list[str],
+              header_line: int, starts: np.ndarray, tail_lines: np.ndarray) -> Records:
+    """The head's records up to the header, the parsed rows (`empty` says which are blank) and the
+    rows Arrow left (`tail_rows`, each read by the csv module), in line order; `starts` and
+    `tail_lines` are the 1-based lines they start on."""
     import pyarrow as pa
 
     count = table.num_rows
     body = table.to_pandas(types_mapper=lambda t: TEXT if t == pa.string() else None)
     body.columns = range(body.shape[1])
-    empty = np.ones(count, dtype=bool)
-    for column in table.columns:
-        if not empty.any():
-            break   # every row has a filled cell already: most exports settle it on the first column
-        empty &= _per_row(column, _blank).astype(bool)
     tail = [next(csv.reader(io.StringIO(row, newline=""), delimiter=head.delimiter), []) for row in tail_rows]
     top = head.cells.iloc[:header_index + 1]
     width = max([body.shape[1], top.shape[1]] + [len(r) for r in tail])

@@ -140,14 +140,16 @@ REPEATING_FIELDS = {
 }
 
 
-def _locate(head: Records, rules: Rules) -> tuple[int, set[int]] | None:
-    """The header's index in the first records, and the positions of its repeating fields."""
+def _locate(head: Records, rules: Rules) -> tuple[int, set[int], set[int]] | None:
+    """The header's index in the first records, the positions of its repeating fields, and the
+    positions read at all: the fields' columns, and the first (where totals and footers are told)."""
     found = find_header(head.cells, rules)   # the header only: footers and totals are for the full read
     if found is None or isinstance(found, str):
         return None
     index, kind, columns, _ = found
     repeating = REPEATING_FIELDS[kind]
-    return index, {positions[0] for field, positions in columns.items() if field in repeating}
+    return (index, {positions[0] for field, positions in columns.items() if field in repeating},
+            {0} | {position for positions in columns.values() for position in positions})
 
 
 def _read_workbook(path: Path, data: bytes, rules: Rules, base: FileResult, notes: list[Problem]) -> FileResult:
