@@ -63,7 +63,9 @@ def read_records_fast(data: bytes, start: int, locate) -> Records | None:
                                for i, n in enumerate(names)},
                               [i for i in range(width) if i not in used])
     rejected = body_parser.rejected
+    parsed = None
     for newlines_in_values in (False, True):
+        parsed = None   # the last parse's rows go before the next parse holds its own
         parsed = body_parser.parse(newlines_in_values)
         if parsed is None:
             continue
@@ -77,6 +79,7 @@ def read_records_fast(data: bytes, start: int, locate) -> Records | None:
     else:
         # Rows Arrow could not take sit among the others (a ragged row, a blank line): a serial parse
         # numbers them. A one-column file has no ragged rows, and its blank lines would parse as rows.
+        parsed = None
         parsed = body_parser.parse(True, serial=True) if width > 1 else None
         if parsed is None or not parsed.table.num_rows:
             return None
@@ -123,9 +126,17 @@ class _Parsed:
         return _empty_rows(self.table, self.unused_blank.copy())
 
     def kept(self, rows: np.ndarray) -> _Parsed:
+        """Only the given rows; the table is filtered a column at a time, each old column let go as
+        its copy is made, so that the filter does not hold the table twice."""
         import pyarrow as pa
 
-        return _Parsed(self.table.filter(pa.array(rows)), self.unused_breaks[rows], self.unused_blank[rows])
+        mask = pa.array(rows)
+        table, self.table = self.table, None
+        schema, columns = table.schema, []
+        while table.num_columns:
+            columns.append(table.column(0).filter(mask))
+            table = table.remove_column(0)
+        return _Parsed(pa.Table.from_arrays(columns, schema=schema), self.unused_breaks[rows], self.unused_blank[rows])
 
 
 class _BodyParser:
