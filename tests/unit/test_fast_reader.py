@@ -158,3 +158,14 @@ def test_columns_no_one_reads_keep_the_rows_lines_and_blankness(rows):
         records_as_lists(Records(slow.cells[read], slow.lines, slow.field_counts, ","))[0]
     parsed = fast.field_counts == 7
     assert set(fast.cells.loc[parsed[:len(fast.cells)], 6].dropna()) <= {"", "Notes"}   # texts not kept
+
+
+@pytest.mark.parametrize(("text", "encoding", "tried_as_utf8"), [
+    ("José,Call\n" * 50, "utf-8", True), ("José,Call\n" * 50, "cp1252", False),
+    ("Jose,Call\n" * 50, "utf-8", True), ("Jose,Call\n" * 50 + "Zoë,Email\n", "cp1252", False),
+])
+def test_a_legacy_encoding_is_not_first_read_as_utf8(text, encoding, tried_as_utf8):
+    # Arrow would read a whole cp1252 export only to refuse its first é: the first byte above
+    # ASCII tells it, so the fast path runs once, on the decoded text.
+    start = reader._plain_utf8_start(text.encode(encoding))
+    assert (start is not None) == tried_as_utf8

@@ -200,7 +200,29 @@ def _plain_utf8_start(data: bytes) -> int | None:
         start = 0
     if b"\x00" in data or looks_binary(data[start:start + 8192]):
         return None
+    if not data.isascii() and not _starts_utf8_character(data, _first_non_ascii(data, start)):
+        return None   # a legacy encoding (cp1252): Arrow would read the whole file only to refuse it
     return start
+
+
+def _first_non_ascii(data: bytes, start: int, block: int = 1 << 20) -> int:
+    """Where the first byte above ASCII is (there is one): a block at a time, by C loops."""
+    for offset in range(start, len(data), block):
+        if not data[offset:offset + block].isascii():
+            return _NON_ASCII.search(data, offset, offset + block).start()
+    return len(data)
+
+
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+
+
+def _starts_utf8_character(data: bytes, position: int) -> bool:
+    lead = data[position] if position < len(data) else 0
+    width = 2 if 0xC2 <= lead <= 0xDF else 3 if 0xE0 <= lead <= 0xEF else 4 if 0xF0 <= lead <= 0xF4 else 0
+    try:
+        return width > 0 and len(data[position:position + width].decode("utf-8")) == 1
+    except UnicodeDecodeError:
+        return False
 
 
 def _with(result: FileResult, *problems: Problem, **changes) -> FileResult:
