@@ -232,6 +232,20 @@ def test_without_ids_identical_rows_count_once_across_files_but_twice_within_one
     assert repeats.to_dict() == {2: "same activity as acts1.csv:2", 3: "same activity as acts1.csv:2", 4: ""}
 
 
+def test_rows_with_and_without_ids_in_one_export_are_each_counted_once(tmp_path):
+    # Ids and rows without one are told apart separately: a repeated id, and a repeated row
+    # without an id in another file, each count once; the rest count.
+    folder = make_contest(tmp_path)
+    write(folder, "acts1.csv", csv_text(ACTS_HEADER, [act("1", "Ava Patel", "Call"), act("", "Ava Patel", "Call")]))
+    write(folder, "acts2.csv", csv_text(ACTS_HEADER, [act("1", "Ava Patel", "Call"), act("", "Ava Patel", "Call"),
+                                                      act("2", "Ava Patel", "Call")]))
+    snapshot = score_dir(folder)
+    ava = row_of(snapshot, "activity", "rep", "Ava Patel")
+    assert (ava["activities"], ava["calls"]) == (3, 3)
+    repeats = snapshot.ledger[snapshot.ledger["file"] == "acts2.csv"].set_index("line")["reason"]
+    assert repeats.to_dict() == {2: "same Activity ID as acts1.csv:2", 3: "same activity as acts1.csv:3", 4: ""}
+
+
 def test_newest_accounts_export_decides_the_target_flag(tmp_path):
     folder = make_contest(tmp_path, opps=[opp("1", "Ava Patel", "Demo")])
     newer = [["A1", "Acme", "Ava Patel", "No"]] + ACCOUNTS[1:]
