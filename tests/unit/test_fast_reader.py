@@ -14,6 +14,7 @@ from contest import (
     csv_text,
     make_contest,
     opp,
+    row_of,
     salesforce_footer,
     view_texts,
     write,
@@ -100,6 +101,25 @@ def test_export_shapes_read_the_same_through_both_paths(monkeypatch, tmp_path, s
             [("activities.csv", 9)] if shape == "ragged_middle" else [("opportunities.csv", 41)])
         assert len(fast.ledger) == 239
     assert slow.view("ledger")["counted"].sum() > 0
+
+
+def test_date_times_every_one_distinct_read_the_same_through_both_paths(monkeypatch, tmp_path):
+    # A column whose values are mostly distinct (date-times) is read as plain text, not as
+    # categories: the scores and problems must not change.
+    from spiff_tui.core import fast_records
+
+    monkeypatch.setattr(fast_records, "MOSTLY_DISTINCT", 0)
+    folder = make_contest(tmp_path)
+    acts = [act(f"a{i}", "Ava Patel", "Call" if i % 4 else "Email", date=f"2026-04-{10 + i % 3} {i // 60 % 24}:{i % 60:02d}")
+            for i in range(200)] + [act("late", "Ava Patel", "Call", date="2026-04-10 25:00")]
+    write(folder, "activities.csv", csv_text(ACTS_HEADER, acts))
+    slow, fast = both_paths(monkeypatch, folder, folder / "rules.toml", dt.date(2026, 4, 15))
+    assert_same(slow, fast)
+    rules = load_rules(folder / "rules.toml")
+    records = read_records_fast((folder / "activities.csv").read_bytes(), 0, lambda head: reader._locate(head, rules))
+    assert not isinstance(records.cells[3].dtype, pd.CategoricalDtype)   # the dates, as plain text
+    assert isinstance(records.cells[1].dtype, pd.CategoricalDtype)       # the one name stays a category
+    assert row_of(fast, "activity", "rep", "Ava Patel")["activities"] == 200
 
 
 def records_as_lists(records) -> tuple[list, list, list, list]:

@@ -6,12 +6,14 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import spiff_tui.core.text as text_module
 from spiff_tui.core.text import TEXT
-from spiff_tui.core.values import parse_dates
+from spiff_tui.core.values import _read_day, parse_dates
 
 CASES = [  # text, month-first reading, day-first reading, only-in-the-other-order (month-first)
     ("2026-04-15", dt.date(2026, 4, 15), dt.date(2026, 4, 15), False),
@@ -102,3 +104,36 @@ def test_an_explicit_plus_sign_is_an_amount_and_a_doubled_sign_is_not():
     amount, currency, invalid = parse_amounts(pd.Series(["+6000", "+ $6,000.50", "++5", "+-5", "+"]), ".")
     assert amount.tolist()[:2] == [6000.0, 6000.5] and currency.tolist()[:2] == ["", "USD"]
     assert invalid.tolist() == [False, False, True, True, True]
+
+
+date_times = st.builds(
+    lambda day, clock: day + clock,
+    st.sampled_from(["2026-04-10", "2026-4-1", "4/10/2026", "10/4/2026", "15/4/26", "2/30/2026", "2026-13-01",
+                     "4.10.2026", "46127", "soon", ""]),
+    st.sampled_from(["", " 9:00 AM", ", 9:00 p.m.", "T09:15:00.000+0000", " 13:05 UTC", "T09:15:00-05:00",
+                     " 23:59:59", " 24:00", " 9", "x", " 13:05:07.5Z", "T25:99:00"]))
+
+
+@pytest.mark.parametrize("python_only_up_to", [0, 10**6])
+@pytest.mark.parametrize("chunks", [1, 2, "category"])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(date_times, min_size=1, max_size=40), st.booleans())
+def test_date_times_are_read_by_their_day_as_each_text_is_read_alone(monkeypatch, python_only_up_to, chunks,
+                                                                      texts, day_first):
+    # Many distinct date-times go by their date part; each must read as the text alone reads, from
+    # a column of Arrow texts in one or more chunks or of categories.
+    monkeypatch.setattr(text_module, "PYTHON_ONLY_UP_TO", python_only_up_to)
+    column = pd.Series(texts, dtype=TEXT)
+    if chunks == 2:
+        half = len(texts) // 2
+        column = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([texts[:half], texts[half:]], pa.string())))
+    if chunks == "category":   # categories held in two chunks, as the fast reader's columns are
+        distinct = list(dict.fromkeys(texts))
+        half = len(distinct) // 2
+        categories = pa.chunked_array([distinct[:half], distinct[half:]], pa.string())
+        column = pd.Series(pd.Categorical(texts, categories=pd.Index(pd.arrays.ArrowStringArray(categories))))
+    days, invalid, other_order = parse_dates(column, day_first)
+    by_hand = [_read_day(text.strip(), day_first) if text.strip() else (None, False) for text in texts]
+    assert [None if pd.isna(d) else d.date() for d in days] == [day for day, _ in by_hand]
+    assert other_order.tolist() == [other for _, other in by_hand]
+    assert invalid.tolist() == [day is None and bool(text.strip()) for text, (day, _) in zip(texts, by_hand)]

@@ -96,13 +96,15 @@ def read_records_fast(data: bytes, start: int, locate) -> Records | None:
             left += [""] * int(blank.sum())
             starts = starts[~blank]
         order = np.argsort(rejected_lines, kind="stable")
-        return _assemble(head, header_index, parsed.table, parsed.empty_rows(), [left[i] for i in order],
+        table, empty = _plain_where_distinct(parsed.table), parsed.empty_rows()
+        return _assemble(head, header_index, table, empty, [left[i] for i in order],
                          header_line, starts + header_line + 1, rejected_lines[order] + header_line + 1)
     count = parsed.table.num_rows
     tail_rows = _last_lines(data, body_lines - count - int(extra.sum()))
     starts = np.arange(count, dtype=np.int64) + np.concatenate([[0], np.cumsum(extra)[:-1]]).astype(np.int64)
     after = count + int(extra.sum())
-    return _assemble(head, header_index, parsed.table, parsed.empty_rows(), tail_rows, header_line,
+    table, empty = _plain_where_distinct(parsed.table), parsed.empty_rows()
+    return _assemble(head, header_index, table, empty, tail_rows, header_line,
                      starts + header_line + 1, np.arange(after, after + len(tail_rows), dtype=np.int64) + header_line + 1)
 
 
@@ -199,6 +201,23 @@ class _BodyParser:
         for i in self.unused:   # in ascending order, so each lands at its own position
             table = table.add_column(i, self.names[i], blanks)
         return _Parsed(table, np.concatenate(breaks), np.concatenate(blank))
+
+
+def _plain_where_distinct(table):
+    """The dictionary-encoded columns whose values are mostly distinct (date-times: every one differs)
+    as plain text: half a million categories cost pandas far more than they save."""
+    import pyarrow as pa
+
+    for i, column in enumerate(table.columns):
+        if pa.types.is_dictionary(column.type) and column.num_chunks:
+            distinct = sum(len(chunk.dictionary) for chunk in column.chunks)
+            if distinct > max(MOSTLY_DISTINCT, len(column) // 2):
+                table = table.set_column(i, table.field(i).name, column.cast(pa.string()))
+    return table
+
+
+# A dictionary column keeps its categories up to this many distinct values, or half its rows.
+MOSTLY_DISTINCT = 4096
 
 
 def _empty_rows(table, empty: np.ndarray) -> np.ndarray:

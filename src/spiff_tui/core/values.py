@@ -41,10 +41,16 @@ def _spread(per_unique: pd.Series | np.ndarray, codes: np.ndarray, fill) -> np.n
 
 # A time of day after the date is read past (only the day counts); anything else makes the value
 # no date: '4/10/2026 garbage' or a 25th hour is not a day a rep can be credited for.
-_TIME = (r"(?:(?:[ T]|, ?)(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?"
-         r"(?: ?[AaPp]\.?[Mm]\.?)?(?: ?(?:Z|[+-]\d{2}(?::?\d{2})?|[A-Z]{2,5}))?)?")
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})" + _TIME, re.ASCII)
-_NUMERIC_DATE = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})" + _TIME, re.ASCII)
+_CLOCK = (r"(?:[ T]|, ?)(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?"
+          r"(?: ?[AaPp]\.?[Mm]\.?)?(?: ?(?:Z|[+-]\d{2}(?::?\d{2})?|[A-Z]{2,5}))?")
+_TIME = f"(?:{_CLOCK})?"
+_ISO_DAY, _NUMERIC_DAY = r"(\d{4})-(\d{1,2})-(\d{1,2})", r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})"
+_ISO_DATE = re.compile(_ISO_DAY + _TIME, re.ASCII)
+_NUMERIC_DATE = re.compile(_NUMERIC_DAY + _TIME, re.ASCII)
+# A date and a time of day, for Arrow's RE2 (whose \d is ASCII too): the day then depends on the
+# date part alone, so date-times (every one distinct: a million for a million activities) are read
+# once per day they name.
+_DAY_AND_CLOCK = (f"^(?P<day>{_ISO_DAY.replace('(', '(?:')}|{_NUMERIC_DAY.replace('(', '(?:')}){_CLOCK}$")
 _SERIAL_DATE = re.compile(r"\d{5}(?:\.\d+)?", re.ASCII)
 _EPOCH_DAY = EXCEL_EPOCH.date()
 
@@ -89,17 +95,41 @@ def parse_dates(values: pd.Series, day_first: bool) -> tuple[pd.Series, pd.Serie
     Accepts 2026-04-15[ 13:05], M/D/YYYY (or D/M/YYYY when day_first) with / . or -, two-digit
     years, and Excel serial day numbers. `only_other_order` marks values that are invalid as
     configured but would read in the other day/month order — the sign of a wrong day_first.
-    Each distinct text is read once, in Python: a column holds few distinct days.
+    Each distinct text is read once, in Python: a column holds few distinct days. Date-times
+    (each one distinct) are read once per day they name.
     """
     uniques, codes = _uniques(values)
-    read = [_read_day(text, day_first) for text in uniques.tolist()]
-    days = np.array([np.datetime64(day, "D") if day else np.datetime64("NaT") for day, _ in read] or [],
-                    dtype="datetime64[D]").astype("datetime64[ns]")
-    swapped = np.array([other for _, other in read], dtype=bool)
+    days, swapped = _read_days(uniques, day_first)
+    days = days.astype("datetime64[ns]")
     result = pd.Series(_spread(days, codes, np.datetime64("NaT", "ns")), index=values.index, dtype="datetime64[ns]")
     invalid = pd.Series((codes >= 0) & result.isna().to_numpy(), index=values.index)
     only_other = pd.Series(_spread(swapped, codes, False).astype(bool), index=values.index)
     return result, invalid, only_other
+
+
+def _read_days(uniques: pd.Series, day_first: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(day, only in the other order) of each distinct text, as _read_day reads it: those that are a
+    date and a time of day by their date part, found by Arrow, so each day is read once."""
+    from spiff_tui.core.text import PYTHON_ONLY_UP_TO
+
+    if len(uniques) <= PYTHON_ONLY_UP_TO:
+        return _as_arrays([_read_day(text, day_first) for text in uniques.tolist()])
+    texts = pa.array(uniques.array)
+    texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
+    # struct_field, not .field(): a text that does not match is null in the struct, not in its child.
+    day_part = pc.struct_field(pc.extract_regex(texts, _DAY_AND_CLOCK), "day").dictionary_encode()
+    days, swapped = _as_arrays([_read_day(part, day_first) for part in day_part.dictionary.to_pylist()])
+    at = day_part.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    days, swapped = np.append(days, np.datetime64("NaT", "D"))[at], np.append(swapped, False)[at]
+    rest = np.flatnonzero(at < 0)   # no time of day, or not a date at all: a few distinct texts
+    days[rest], swapped[rest] = _as_arrays([_read_day(text, day_first) for text in uniques.iloc[rest].tolist()])
+    return days, swapped
+
+
+def _as_arrays(read: list[tuple[dt.date | None, bool]]) -> tuple[np.ndarray, np.ndarray]:
+    days = np.array([np.datetime64(day, "D") if day else np.datetime64("NaT") for day, _ in read] or [],
+                    dtype="datetime64[D]")
+    return days, np.array([other for _, other in read], dtype=bool)
 
 
 def parse_amounts(values: pd.Series, decimal: str) -> tuple[pd.Series, pd.Series, pd.Series]:
