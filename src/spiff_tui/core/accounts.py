@@ -72,14 +72,20 @@ class TargetAccounts:
     by_id: TargetPairs     # target accounts that have an id
     by_name: TargetPairs   # every target account
 
+    @cached_property
+    def _known_ids_index(self) -> pd.Index:
+        # Hashed once: each file's distinct ids (a hundred thousand in a big org) are looked up in it.
+        return pd.Index(sorted(self.known_ids), dtype=object)
+
     def contains(self, reps: KeyCodes, account_ids: pd.Series, account_names: pd.Series,
                  names_coded: Coded | None = None) -> np.ndarray:
         """Whether each row's account is a target account of its rep: by id when known, else by name.
         `names_coded` is the names column already coded, when the caller has it."""
         ids = KeyCodes(account_ids, exact=True)
-        id_keys = ids.keys.to_numpy(dtype=object)
-        use_id = ids.rows_where(np.array([k != "" and k in self.known_ids for k in id_keys.tolist()], dtype=bool))
+        use_id = ids.rows_where(self._known_ids_index.get_indexer(ids.keys) >= 0)
         by_id = self.by_id.rows_in(reps, ids)
+        if use_id.all():
+            return by_id   # no row needs its account's name: most exports carry known ids
         by_name = self.by_name.rows_in(reps, KeyCodes(account_names, coded=names_coded))
         return np.where(use_id, by_id, by_name)
 

@@ -70,7 +70,7 @@ def _apply_distinct(distinct: pd.Series, python_fn, plain_pattern: str, plain_fn
     plain = (distinct.str.fullmatch(plain_pattern).fillna(False)
              & (distinct.str.len() <= max_plain)).to_numpy(dtype=bool)
     mapped[plain] = plain_fn(distinct[plain]).to_numpy(dtype=object)
-    mapped[~plain] = [python_fn(v) for v in distinct[~plain]]
+    mapped[~plain] = [python_fn(v) for v in distinct[~plain].tolist()]   # not the Series' slow iterator
     return mapped
 
 
