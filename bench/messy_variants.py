@@ -103,7 +103,8 @@ def date_times(folder: Path) -> None:
     def timed(match: re.Match) -> str:
         year, month, day = (match["y"], match["m"], match["d"]) if match["y"] else (match["iy"], match["im"], match["id"])
         n = next(clock)
-        stamp = f"{year}-{int(month):02d}-{int(day):02d} {7 + n % 11:02d}:{n % 60:02d}:{n * 7 % 60:02d}"
+        # A second apart row after row, so nearly every value is distinct, as logged times are.
+        stamp = f"{year}-{int(month):02d}-{int(day):02d} {7 + n // 3600 % 11:02d}:{n // 60 % 60:02d}:{n % 60:02d}"
         return f"{match['lead']}{match['q']}{stamp}{match['q']}"
 
     # The Date cell, the fourth of a record's first line, written M/D/YYYY or YYYY-MM-DD.

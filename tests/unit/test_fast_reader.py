@@ -189,3 +189,14 @@ def test_a_legacy_encoding_is_not_first_read_as_utf8(text, encoding, tried_as_ut
     # ASCII tells it, so the fast path runs once, on the decoded text.
     start = reader._plain_utf8_start(text.encode(encoding))
     assert (start is not None) == tried_as_utf8
+
+
+@pytest.mark.parametrize(("date", "dictionary"), [("4/10/2026", True), ("2026-04-10 09:{:02d}:00", False)])
+def test_dates_are_read_as_a_dictionary_unless_they_carry_times(date, dictionary):
+    # Date-times are nearly all distinct: a dictionary of them costs more than it saves.
+    rules = load_rules(REPO / "rules.toml")
+    text = csv_text(ACTS_HEADER, [act(f"a{i}", "Ava Patel", "Call", date=date.format(i)) for i in range(20)])
+    header_index, repeating, _ = reader._locate(reader.read_records(text), rules)
+    assert header_index == 0
+    assert (ACTS_HEADER.index("Date") in repeating) == dictionary
+    assert ACTS_HEADER.index("Assigned") in repeating

@@ -147,9 +147,19 @@ def _locate(head: Records, rules: Rules) -> tuple[int, set[int], set[int]] | Non
     if found is None or isinstance(found, str):
         return None
     index, kind, columns, _ = found
-    repeating = REPEATING_FIELDS[kind]
-    return (index, {positions[0] for field, positions in columns.items() if field in repeating},
-            {0} | {position for positions in columns.values() for position in positions})
+    repeating = {positions[0] for field, positions in columns.items() if field in REPEATING_FIELDS[kind]
+                 and not (field in DATE_FIELDS[kind] and _holds_times(head.cells, index, positions[0]))}
+    return index, repeating, {0} | {position for positions in columns.values() for position in positions}
+
+
+_CLOCK_IN_TEXT = re.compile(r"\d:[0-5]\d")
+
+
+def _holds_times(cells: pd.DataFrame, header_index: int, position: int) -> bool:
+    """Whether a column's first values mostly carry a time of day: such date-times are nearly all
+    distinct, and Arrow's dictionary of a million of them costs more than it saves."""
+    values = [v for v in cells.iloc[header_index + 1:, position].tolist() if isinstance(v, str) and v.strip()]
+    return len(values) >= 8 and sum(bool(_CLOCK_IN_TEXT.search(v)) for v in values) > len(values) // 2
 
 
 def _read_workbook(path: Path, data: bytes, rules: Rules, base: FileResult, notes: list[Problem]) -> FileResult:
