@@ -106,9 +106,9 @@ def test_export_shapes_read_the_same_through_both_paths(monkeypatch, tmp_path, s
 def test_date_times_every_one_distinct_read_the_same_through_both_paths(monkeypatch, tmp_path):
     # A column whose values are mostly distinct (date-times) is read as plain text, not as
     # categories: the scores and problems must not change.
-    from spiff_tui.core import fast_records
+    from spiff_tui.core import arrow_body
 
-    monkeypatch.setattr(fast_records, "MOSTLY_DISTINCT", 0)
+    monkeypatch.setattr(arrow_body, "MOSTLY_DISTINCT", 0)
     folder = make_contest(tmp_path)
     acts = [act(f"a{i}", "Ava Patel", "Call" if i % 4 else "Email", date=f"2026-04-{10 + i % 3} {i // 60 % 24}:{i % 60:02d}")
             for i in range(200)] + [act("late", "Ava Patel", "Call", date="2026-04-10 25:00")]
