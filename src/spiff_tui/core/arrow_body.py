@@ -132,7 +132,7 @@ def _empty_rows(table, empty: np.ndarray) -> np.ndarray:
 
 
 def place_rejected(numbers: list[int | None], rejected: list[str], extra: np.ndarray,
-                    body_lines: int) -> tuple[np.ndarray, np.ndarray] | None:
+                   body_lines: int) -> tuple[np.ndarray, np.ndarray] | None:
     """(0-based body line of each parsed row, of each rejected one) from the rejected rows' numbers
     in a serial parse, which count every row, parsed, rejected or blank; None unless the rows so
     placed span exactly the body's lines."""
