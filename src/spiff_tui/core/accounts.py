@@ -68,21 +68,18 @@ class TargetPairs:
 
 @dataclass(frozen=True, eq=False)
 class TargetAccounts:
-    known_ids: frozenset[str]
+    # Every account id the accounts exports know, hashed once: each file's distinct ids (a hundred
+    # thousand in a big org) are looked up in it.
+    known_ids: pd.Index
     by_id: TargetPairs     # target accounts that have an id
     by_name: TargetPairs   # every target account
-
-    @cached_property
-    def _known_ids_index(self) -> pd.Index:
-        # Hashed once: each file's distinct ids (a hundred thousand in a big org) are looked up in it.
-        return pd.Index(sorted(self.known_ids), dtype=object)
 
     def contains(self, reps: KeyCodes, account_ids: pd.Series, account_names: pd.Series,
                  names_coded: Coded | None = None) -> np.ndarray:
         """Whether each row's account is a target account of its rep: by id when known, else by name.
         `names_coded` is the names column already coded, when the caller has it."""
         ids = KeyCodes(account_ids, exact=True)
-        use_id = ids.rows_where(self._known_ids_index.get_indexer(ids.keys) >= 0)
+        use_id = ids.rows_where(self.known_ids.get_indexer(ids.keys) >= 0)
         by_id = self.by_id.rows_in(reps, ids)
         if use_id.all():
             return by_id   # no row needs its account's name: most exports carry known ids
@@ -105,11 +102,11 @@ def newest_accounts(frames: list[pd.DataFrame]) -> pd.DataFrame:
 def target_accounts(accounts: pd.DataFrame) -> TargetAccounts:
     nothing = np.array([], dtype=object)
     if accounts.empty:
-        return TargetAccounts(frozenset(), TargetPairs(nothing, nothing), TargetPairs(nothing, nothing))
+        return TargetAccounts(pd.Index(nothing), TargetPairs(nothing, nothing), TargetPairs(nothing, nothing))
     owners = match_keys(accounts["owner"]).to_numpy(dtype=object)
     targets = accounts["is_target"].to_numpy(dtype=bool)
     ids = accounts["id"].astype(str).to_numpy(dtype=object)
     names = match_keys(accounts["name"]).to_numpy(dtype=object)
     with_id = targets & (ids != "")
-    return TargetAccounts(known_ids=frozenset(ids[ids != ""]), by_id=TargetPairs(owners[with_id], ids[with_id]),
+    return TargetAccounts(known_ids=pd.Index(pd.unique(ids[ids != ""]), dtype=object), by_id=TargetPairs(owners[with_id], ids[with_id]),
                           by_name=TargetPairs(owners[targets], names[targets]))

@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from spiff_tui.core import text as text_module
 from spiff_tui.core.text import TEXT, match_key
 
 TRUE_FLAGS = frozenset({"true", "yes", "y", "1", "x", "✓", "✔", "checked"})
@@ -110,9 +111,7 @@ def parse_dates(values: pd.Series, day_first: bool) -> tuple[pd.Series, pd.Serie
 def _read_days(uniques: pd.Series, day_first: bool) -> tuple[np.ndarray, np.ndarray]:
     """(day, only in the other order) of each distinct text, as _read_day reads it: those that are a
     date and a time of day by their date part, found by Arrow, so each day is read once."""
-    from spiff_tui.core.text import PYTHON_ONLY_UP_TO
-
-    if len(uniques) <= PYTHON_ONLY_UP_TO:
+    if len(uniques) <= text_module.PYTHON_ONLY_UP_TO:   # read at call time: tests change it
         return _as_arrays([_read_day(text, day_first) for text in uniques.tolist()])
     texts = pa.array(uniques.array)
     texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
