@@ -22,6 +22,8 @@ from spiff_tui.core.text import TEXT
 
 FAST_MIN_CHARS = 1 << 20
 HEAD_LINES = 64
+# The texts of a categorical column's categories: pandas' own string type, as Arrow's conversion makes.
+CATEGORY_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
 def read_records_fast(data: bytes, start: int, locate) -> Records | None:
@@ -107,6 +109,31 @@ def read_records_fast(data: bytes, start: int, locate) -> Records | None:
                      starts + header_line + 1, np.arange(after, after + len(tail_rows), dtype=np.int64) + header_line + 1)
 
 
+def _joined(top: pd.Series, body, tail: pd.Series) -> pd.Series:
+    """One column: the head's cells, Arrow's body column, the tail's cells. A dictionary column
+    becomes a categorical built from Arrow's codes and dictionary, with the few head and tail texts
+    it lacks appended: pandas would otherwise turn every distinct value into a Python string and
+    hash it (tens of thousands of account names), holding the interpreter while it does."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pa.types.is_dictionary(body.type):
+        return pd.concat([top.astype(TEXT), pd.Series(TEXT.__from_arrow__(body)), tail.astype(TEXT)],
+                         ignore_index=True)
+    body = body.unify_dictionaries()
+    categories = body.chunk(0).dictionary if body.num_chunks else pa.array([], pa.string())
+    codes = [chunk.indices.fill_null(-1).to_numpy(zero_copy_only=False) for chunk in body.chunks]
+    del body
+    outer = pa.array(pd.concat([top, tail]).tolist(), pa.string())
+    lacking = outer.filter(pc.invert(pc.is_in(outer, value_set=categories))).drop_null()
+    if len(lacking):
+        categories = pa.concat_arrays([categories, pc.unique(lacking)])
+    outer_codes = pc.index_in(outer, value_set=categories).fill_null(-1).to_numpy(zero_copy_only=False)
+    all_codes = np.concatenate([outer_codes[:len(top)], *codes, outer_codes[len(top):]]).astype(np.int32, copy=False)
+    dtype = pd.CategoricalDtype(pd.Index(pd.array(categories, dtype=CATEGORY_TEXT)))
+    return pd.Series(pd.Categorical.from_codes(all_codes, dtype=dtype, validate=False))
+
+
 def _trimmed_cr(text: str) -> str:
     return text.removesuffix("\r")
 
@@ -139,58 +166,30 @@ def _last_lines(data: bytes, count: int) -> list[str]:
     return lines[::-1]
 
 
-def _with_categories(frame: pd.DataFrame, body: pd.DataFrame) -> pd.DataFrame:
-    """Head or tail cells typed like the body's columns (the body's categories already hold them)."""
-    typed = {}
-    for column in frame.columns:
-        values = frame[column].astype(object)
-        if column in body and isinstance(body[column].dtype, pd.CategoricalDtype):
-            categories = body[column].cat.categories
-            typed[column] = pd.Categorical.from_codes(categories.get_indexer(values), dtype=body[column].dtype)
-        else:
-            typed[column] = values.astype(TEXT)
-    return pd.DataFrame(typed, index=frame.index)
-
-
-def _add_categories(column: pd.Series, values: pd.Series) -> pd.Series:
-    """The body column with the few head/tail texts it lacks appended to its categories."""
-    categories = column.cat.categories
-    wanted = pd.Index(values.dropna().unique())
-    new = wanted[categories.get_indexer(wanted) == -1]
-    if new.empty:
-        return column
-    dtype = pd.CategoricalDtype(categories.append(new.astype(categories.dtype)))
-    return pd.Series(pd.Categorical.from_codes(column.cat.codes.to_numpy(), dtype=dtype), index=column.index)
-
-
 def _assemble(head: Records, header_index: int, table, empty: np.ndarray, tail_rows: list[str],
               header_line: int, starts: np.ndarray, tail_lines: np.ndarray) -> Records:
     """The head's records up to the header, the parsed rows (`empty` says which are blank) and the
     rows Arrow left (`tail_rows`, each read by the csv module), in line order; `starts` and
     `tail_lines` are the 1-based lines they start on."""
-    import pyarrow as pa
-
-    count = table.num_rows
-    body = table.to_pandas(types_mapper=lambda t: TEXT if t == pa.string() else None)
-    body.columns = range(body.shape[1])
+    count, body_width = table.num_rows, table.num_columns
     tail = [next(csv.reader(io.StringIO(row, newline=""), delimiter=head.delimiter), []) for row in tail_rows]
     top = head.cells.iloc[:header_index + 1]
-    width = max([body.shape[1], top.shape[1]] + [len(r) for r in tail])
+    width = max([body_width, top.shape[1]] + [len(r) for r in tail])
     tail_cells = pd.DataFrame([r + [None] * (width - len(r)) for r in tail], columns=range(width), dtype=object)
-    for column in body.columns:
-        if isinstance(body[column].dtype, pd.CategoricalDtype):
-            body[column] = _add_categories(body[column], pd.concat([top[column], tail_cells[column]]))
-    body_width = body.shape[1]
-    top, tail_cells = _with_categories(top, body), _with_categories(tail_cells, body)
     # Joined a column at a time, each body column let go as soon as it is copied: the whole body
     # twice over is the peak memory of reading a large export.
     columns = {}
     for column in range(width):
-        # A ragged row in the tail can be wider than the header and the body: blanks there.
-        pieces = [frame.pop(column) if column in frame else pd.Series([None] * len(frame), dtype=object)
-                  for frame in (top, body, tail_cells)]
-        columns[column] = pd.concat(pieces, ignore_index=True)
-        del pieces
+        outer = [frame[column] if column in frame else pd.Series([None] * len(frame), dtype=object)
+                 for frame in (top, tail_cells)]
+        if column < body_width:
+            values, table = table.column(0), table.remove_column(0)
+            columns[column] = _joined(outer[0], values, outer[1])
+        else:
+            # A ragged row in the tail can be wider than the header and the body: blanks there.
+            columns[column] = pd.concat([outer[0].astype(TEXT), pd.Series([None] * count, dtype=object),
+                                         outer[1].astype(TEXT)], ignore_index=True)
+        del outer
     cells = pd.DataFrame(columns)
     lines = np.concatenate([head.lines[:header_index + 1], starts, tail_lines]).astype(np.int64)
     counts = np.concatenate([head.field_counts[:header_index + 1], np.full(count, body_width, dtype=np.int64),
