@@ -18,6 +18,7 @@ import pandas as pd
 
 from spiff_tui.core.arrow_body import BodyParser, blank_lines, place_rejected, plain_where_distinct
 from spiff_tui.core.csv_records import Records, read_records
+from spiff_tui.core.labels import distinct_dtype
 from spiff_tui.core.text import TEXT
 
 FAST_MIN_CHARS = 1 << 20
@@ -130,7 +131,8 @@ def _joined(top: pd.Series, body, tail: pd.Series) -> pd.Series:
         categories = pa.concat_arrays([categories, pc.unique(lacking)])
     outer_codes = pc.index_in(outer, value_set=categories).fill_null(-1).to_numpy(zero_copy_only=False)
     all_codes = np.concatenate([outer_codes[:len(top)], *codes, outer_codes[len(top):]]).astype(np.int32, copy=False)
-    dtype = pd.CategoricalDtype(pd.Index(pd.array(categories, dtype=CATEGORY_TEXT)))
+    # Arrow's unified dictionary holds each text once, and the texts appended are ones it lacked.
+    dtype = distinct_dtype(pd.Index(pd.array(categories, dtype=CATEGORY_TEXT)))
     return pd.Series(pd.Categorical.from_codes(all_codes, dtype=dtype, validate=False))
 
 

@@ -27,9 +27,13 @@ def _from_codes(codes: np.ndarray, categories, validate: bool = True) -> pd.Cate
     index = pd.Index(categories, dtype=object)
     if validate:
         return pd.Categorical.from_codes(codes, categories=index)
+    return pd.Categorical.from_codes(codes, dtype=distinct_dtype(index), validate=False)
+
+
+def distinct_dtype(categories: pd.Index) -> pd.CategoricalDtype:
+    """The categorical type of categories known to be distinct, without pandas hashing them to check."""
     fastpath = getattr(pd.CategoricalDtype, "_from_fastpath", None)
-    dtype = fastpath(index, False) if fastpath is not None else pd.CategoricalDtype(index)
-    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+    return fastpath(categories, False) if fastpath is not None else pd.CategoricalDtype(categories)
 
 
 def categorical_of_unique(codes: np.ndarray, texts: Sequence[str]) -> pd.Categorical:

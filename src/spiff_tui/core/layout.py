@@ -128,8 +128,16 @@ def _finish(layout: Layout, cells: pd.DataFrame, filled: np.ndarray, found: dict
     repeated = _repeated_header(cells, data, layout.columns, header)
     layout.repeated_headers = int(repeated.sum())
     layout.data = data[~repeated]
-    texts = [str(v) for v in pd.concat([cells.iloc[:layout.header_index], footer]).stack().tolist()]
-    layout.generated = _generated_time(texts, day_first)
+    layout.generated = _generated_time(_filled_texts(cells.iloc[:layout.header_index]) + _filled_texts(footer),
+                                       day_first)
+
+
+def _filled_texts(rows: pd.DataFrame) -> list[str]:
+    """The texts of a few rows' cells, row by row, empty ones left out. Column by column: pandas'
+    stack would first compare the columns' types, which hashes every category of each categorical
+    column (tens of thousands of account names)."""
+    columns = [rows[c].to_numpy(dtype=object) for c in rows.columns]
+    return [str(v) for i in range(len(rows)) for v in (column[i] for column in columns) if not pd.isna(v)]
 
 
 def _per_row_of_distinct(column: pd.Series, test) -> np.ndarray:
