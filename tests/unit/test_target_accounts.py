@@ -52,6 +52,7 @@ def test_a_rows_account_is_a_target_of_its_rep_by_id_else_by_name(set_lookup_row
     frame = pd.DataFrame(rows, columns=["rep", "id", "name"], dtype=object)
     # Each way of testing the pairs: a set lookup (small files), a table of every pair, a sorted search.
     monkeypatch.setattr(accounts_module, "SET_LOOKUP_ROWS", set_lookup_rows)
+    monkeypatch.setattr(accounts_module, "SET_LOOKUP_PAIRS", set_lookup_rows)
     monkeypatch.setattr(accounts_module, "PAIR_TABLE_CELLS", pair_table_cells)
     found = targets.contains(KeyCodes(frame["rep"]), frame["id"], frame["name"])
     deduped = list({(i, n): (((i, n), o, t)) for (i, n), o, t in table}.values())

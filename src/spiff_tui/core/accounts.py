@@ -13,9 +13,11 @@ from spiff_tui.core.text import Coded, KeyCodes, match_keys
 SEP = "\x1f"
 
 
-# Up to this many rows, a file's distinct (rep, account) pairs are looked up in a set of the target
-# pairs; past it, the target pairs are coded against the file's keys and tested as integers.
+# A file of up to this many rows with up to this many distinct (rep, account) pairs has its pairs
+# looked up in a set of the target pairs; otherwise the target pairs are coded against the file's
+# keys and tested as integers (a file naming 20,000 accounts would make 20,000 Python lookups).
 SET_LOOKUP_ROWS = 50_000
+SET_LOOKUP_PAIRS = 2_000
 # Past it, every (rep, account) pair's answer is held in a table of booleans when it is no bigger
 # than this (60 spellings of reps by 20,000 accounts is 1.2 MB).
 PAIR_TABLE_CELLS = 1 << 26
@@ -47,12 +49,13 @@ class TargetPairs:
         if len(rows) <= SET_LOOKUP_ROWS:
             # Coding thousands of target pairs would cost more than a small file's few hundred pairs.
             of_row, distinct = pd.factorize(rows[known])
-            rep_keys, account_keys = reps.keys.to_numpy(dtype=object), accounts.keys.to_numpy(dtype=object)
-            hit = np.array([(rep_keys[p // width], account_keys[p % width]) in self.as_set
-                            for p in distinct.tolist()] + [False])
-            result = np.zeros(len(rows), dtype=bool)
-            result[known] = hit[of_row]
-            return result
+            if len(distinct) <= SET_LOOKUP_PAIRS:
+                rep_keys, account_keys = reps.keys.to_numpy(dtype=object), accounts.keys.to_numpy(dtype=object)
+                hit = np.array([(rep_keys[p // width], account_keys[p % width]) in self.as_set
+                                for p in distinct.tolist()] + [False])
+                result = np.zeros(len(rows), dtype=bool)
+                result[known] = hit[of_row]
+                return result
         owner_of, distinct_owners = self.owners_coded
         owner_codes = np.append(reps.keys.get_indexer(distinct_owners), -1)[owner_of]
         target_codes = accounts.keys.get_indexer(self.accounts)

@@ -43,13 +43,12 @@ class Coded:
     # Worked out once per column: scoring asks for the keys and the displays of one column often.
     def keys(self) -> np.ndarray:
         if self._keys is None:
-            self._keys = _apply_distinct(self.values, _match_key, r" *" + _PLAIN_KEY + r" *",
-                                         lambda s: s.str.strip().str.lower())
+            self._keys = _apply_distinct(self.values, _match_key, _PLAIN, lambda s: _folded(s).str.lower())
         return self._keys
 
     def displays(self) -> np.ndarray:
         if self._displays is None:
-            self._displays = _apply_distinct(self.values, _display_text, _PLAIN_KEY, lambda s: s, max_plain=200)
+            self._displays = _apply_distinct(self.values, _display_text, _PLAIN, _folded, max_plain=200)
         return self._displays
 
 
@@ -74,9 +73,19 @@ def _apply_distinct(distinct: pd.Series, python_fn, plain_pattern: str, plain_fn
     return mapped
 
 
-# Printable ASCII words with single spaces between them need no Python: such a value is its own
-# display, and (with spaces around it, which a key trims) its key is it in lower case.
-_PLAIN_KEY = r"(?:[\x21-\x7e]+(?: [\x21-\x7e]+)*)?"
+# Printable ASCII and no-break spaces need no Python (names typed with doubled or no-break spaces
+# are common in exports): a display folds each run of spaces to one and trims the ends, and a key
+# is that in lower case, as names.py does.
+_PLAIN = "[\x20-\x7e\u00a0]*"
+
+
+def _folded(values: pd.Series) -> pd.Series:
+    folded = values.str.strip(" ")
+    # Only the values with a run of spaces pay for the regex replace: most have none.
+    runs = (folded.str.contains("  ", regex=False) | folded.str.contains("\u00a0", regex=False)).to_numpy(dtype=bool)
+    if runs.any():
+        folded[runs] = folded[runs].str.replace("[ \u00a0]+", " ", regex=True).str.strip(" ")
+    return folded
 
 
 def match_keys(values: pd.Series) -> pd.Series:
