@@ -301,6 +301,11 @@ def bench_view(view: str, args, ours_base: list[str] | None) -> bool:
 
 def find_ours(spec: str) -> tuple[list[str] | None, str]:
     command = shlex.split(spec)
+    beside = Path(sys.executable).with_name(command[0])
+    if len(command) == 1 and beside.is_file():
+        # The console script installed with this interpreter, as the DuckDB side runs on it: a
+        # version manager's shim found first on PATH would add its own start-up to our side only.
+        command = [str(beside)]
     if shutil.which(command[0]) is None:
         return None, (
             f"spiff-tui is not runnable: {command[0]!r} is not on PATH. Install the project "
@@ -339,6 +344,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     if why_not:
         print(why_not)
+    else:
+        print(f"spiff-tui: {shlex.join(ours)}; duckdb side: {sys.executable}")
     views = list(VIEW_COLUMNS) if args.view == "all" else [args.view]
     results = [bench_view(view, args, ours) for view in views]
     return 0 if all(results) else 1

@@ -4,16 +4,21 @@ change a single ledger row."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from contest import view_texts
 
 from spiff_tui.core.folder import FolderReader
 from spiff_tui.core.rules import load_rules
 from spiff_tui.core.snapshot import score_folder
 
-SAMPLE = Path(__file__).parents[2] / "sample_data"
+REPO = Path(__file__).parents[2]
+SAMPLE = REPO / "sample_data"
 AS_OF = dt.date(2026, 4, 20)
 
 
@@ -47,3 +52,17 @@ def test_a_callers_reader_keeps_its_rows():
     snapshot = score_folder(SAMPLE, rules, AS_OF, reader)
     assert all(f.frame is None or f.frame.shape[1] > 0 for f in snapshot.files)
     assert all(f.frame is None or f.frame.shape[1] > 0 for f in reader.read(SAMPLE, rules))
+
+
+@pytest.mark.parametrize(("chosen", "expected"), [(None, "system"), ("mimalloc", "mimalloc")])
+def test_reading_puts_arrow_on_the_c_librarys_allocator_unless_the_user_chose_one(chosen, expected):
+    # In a fresh process: the choice is made once, at the first read.
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if chosen:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = chosen
+    script = ("from pathlib import Path; import pyarrow as pa; "
+              "from spiff_tui.core.reader import read_export; from spiff_tui.core.rules import load_rules; "
+              f"read_export(Path({str(REPO / 'sample_data' / 'accounts.csv')!r}), load_rules(Path({str(REPO / 'rules.toml')!r}))); "
+              "print(pa.default_memory_pool().backend_name)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.strip() == expected

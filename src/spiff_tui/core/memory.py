@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
 import sys
 from functools import lru_cache
 
@@ -26,3 +27,16 @@ def release_freed_memory() -> None:
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
+
+
+@lru_cache(maxsize=1)
+def use_system_allocator() -> None:
+    """Arrow's buffers from the C library's malloc rather than Arrow's bundled mimalloc, unless the
+    user chose a pool (ARROW_DEFAULT_MEMORY_POOL). mimalloc hands freed pages back to the system and
+    faults them in again as the next column is built: at a million rows that costs a third more
+    time in the kernel and a fifth more peak memory (bench/compare.py, same run)."""
+    if "ARROW_DEFAULT_MEMORY_POOL" in os.environ:
+        return
+    import pyarrow as pa
+
+    pa.set_memory_pool(pa.system_memory_pool())
