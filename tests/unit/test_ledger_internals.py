@@ -200,3 +200,15 @@ def test_name_keys_and_displays_per_distinct_value_equal_the_per_name_rules(pyth
     assert coded.keys().tolist() == [match_key(v) for v in distinct]
     assert coded.displays().tolist() == [display_text(v) for v in distinct]
     assert blank_mask(pd.Series(values, dtype=object)).tolist() == [not v.strip() for v in values]
+
+
+def test_long_names_are_cut_short_as_the_per_name_rule_does(monkeypatch):
+    # Folding spaces can bring a long name under the display limit, or leave it over: either way the
+    # column-wide reading gives what display_text gives the one name.
+    monkeypatch.setattr(text_module, "PYTHON_ONLY_UP_TO", 0)
+    values = ["a" * 150 + "      " + "b" * 48, "a" * 150 + "  " + "b" * 60, "word  " * 50, "  Ava   Patel  "]
+    coded = Coded(pd.Series(values, dtype=object))
+    distinct = coded.values.tolist()
+    assert coded.displays().tolist() == [display_text(v) for v in distinct]
+    assert coded.keys().tolist() == [match_key(v) for v in distinct]
+    assert coded.displays().tolist()[:2] == ["a" * 150 + " " + "b" * 48, "a" * 150 + " " + "b" * 48 + "…"]

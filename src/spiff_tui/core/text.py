@@ -35,6 +35,7 @@ class Coded:
         self.index = column.index
         self._keys: np.ndarray | None = None
         self._displays: np.ndarray | None = None
+        self._plain: tuple[np.ndarray, pd.Series] | None = None
 
     def per_row(self, per_value: np.ndarray, missing: object = "") -> np.ndarray:
         table = np.append(np.asarray(per_value, dtype=object if missing == "" else None), missing)
@@ -43,34 +44,42 @@ class Coded:
     # Worked out once per column: scoring asks for the keys and the displays of one column often.
     def keys(self) -> np.ndarray:
         if self._keys is None:
-            self._keys = _apply_distinct(self.values, _match_key, _PLAIN, lambda s: _folded(s).str.lower())
+            self._keys = self._mapped(_match_key, lambda folded: folded.str.lower())
         return self._keys
 
     def displays(self) -> np.ndarray:
         if self._displays is None:
-            self._displays = _apply_distinct(self.values, _display_text, _PLAIN, _folded, max_plain=200)
+            self._displays = self._mapped(_display_text, lambda folded: folded, max_plain=200)
         return self._displays
 
+    def _mapped(self, python_fn, from_folded, max_plain: int | None = None) -> np.ndarray:
+        """`python_fn` over the distinct values: the plain ones (see _PLAIN) from their folded form,
+        which keys and displays share, the rest in Python (and a display longer than `max_plain`,
+        which Python cuts short).
 
-# Up to this many distinct values, per-value work goes straight to Python (see _apply_distinct).
-PYTHON_ONLY_UP_TO = 256
-
-
-def _apply_distinct(distinct: pd.Series, python_fn, plain_pattern: str, plain_fn,
-                    max_plain: int = 10**9) -> np.ndarray:
-    """A text function over distinct values: vectorised for plain ASCII, Python for the rest.
-
-    A few hundred values all go to the (cached) Python function: the vectorised steps cost about a
-    millisecond each however few the values, and most exports a rescore meets are small ones."""
-    mapped = np.empty(len(distinct), dtype=object)
-    if len(distinct) <= PYTHON_ONLY_UP_TO:
-        mapped[:] = [python_fn(v) for v in distinct.tolist()]
+        A few hundred values all go to the (cached) Python function: the vectorised steps cost about
+        a millisecond each however few the values, and most exports a rescore meets are small ones."""
+        distinct = self.values
+        mapped = np.empty(len(distinct), dtype=object)
+        if len(distinct) <= PYTHON_ONLY_UP_TO:
+            mapped[:] = [python_fn(v) for v in distinct.tolist()]
+            return mapped
+        if self._plain is None:
+            plain = distinct.str.fullmatch(_PLAIN).fillna(False).to_numpy(dtype=bool)
+            self._plain = (np.flatnonzero(plain), _folded(distinct[plain]))
+        at, folded = self._plain
+        if max_plain is not None:
+            short = folded.str.len().to_numpy() <= max_plain
+            at, folded = at[short], folded[short]
+        mapped[at] = from_folded(folded).to_numpy(dtype=object)
+        rest = np.ones(len(distinct), dtype=bool)
+        rest[at] = False
+        mapped[rest] = [python_fn(v) for v in distinct[rest].tolist()]   # not the Series' slow iterator
         return mapped
-    plain = (distinct.str.fullmatch(plain_pattern).fillna(False)
-             & (distinct.str.len() <= max_plain)).to_numpy(dtype=bool)
-    mapped[plain] = plain_fn(distinct[plain]).to_numpy(dtype=object)
-    mapped[~plain] = [python_fn(v) for v in distinct[~plain].tolist()]   # not the Series' slow iterator
-    return mapped
+
+
+# Up to this many distinct values, per-value work goes straight to Python (see Coded._mapped).
+PYTHON_ONLY_UP_TO = 256
 
 
 # Printable ASCII and no-break spaces need no Python (names typed with doubled or no-break spaces
