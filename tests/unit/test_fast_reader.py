@@ -206,3 +206,12 @@ def test_dates_are_read_as_a_dictionary_unless_they_carry_times(date, dictionary
     assert header_index == 0
     assert (ACTS_HEADER.index("Date") in repeating) == dictionary
     assert ACTS_HEADER.index("Assigned") in repeating
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=200).map(lambda b: b.replace(b"\x01", b"\n")), st.integers(0, 200), st.integers(1, 17))
+def test_line_feeds_are_counted_block_by_block_as_bytes_count_does(data, offset, block):
+    from spiff_tui.core.fast_records import _count_newlines
+
+    offset = min(offset, len(data))
+    assert _count_newlines(data, offset, block) == data.count(b"\n", offset)

@@ -29,3 +29,14 @@ def test_first_filled_cell_of_each_record(rows):
     result = _first_filled(cells)
     expected = [first_filled_by_hand(row) for row in rows]
     assert [None if pd.isna(v) else v for v in result.tolist()] == expected
+
+
+def test_a_records_cells_are_read_column_by_column_with_none_where_it_has_none():
+    from spiff_tui.core.layout import row_values
+    from spiff_tui.core.text import TEXT
+
+    cells = pd.DataFrame({0: pd.Categorical(["Owner", "Ava", None]), 1: pd.array(["Stage", None, "Demo"], dtype=TEXT),
+                          2: pd.Series(["Id", "7", None], dtype=object)})
+    assert row_values(cells, 0) == ["Owner", "Stage", "Id"]
+    assert row_values(cells, 1) == ["Ava", None, "7"]
+    assert row_values(cells, 2) == [None, "Demo", None]

@@ -70,6 +70,17 @@ def map_header(positions_of: dict[str, list[int]], rules: Rules, kind: str) -> t
     return found, missing
 
 
+def row_values(cells: pd.DataFrame, index: int) -> list:
+    """One record's cells. Column by column when some columns are categorical: taking a row of the
+    frame would first have pandas find the columns' common type, hashing every category of each
+    (tens of thousands of account names), for every header candidate and footer line."""
+    if not any(isinstance(dtype, pd.CategoricalDtype) for dtype in cells.dtypes):
+        return cells.iloc[index].tolist()
+    values = [cells.iat[index, position] for position in range(cells.shape[1])]
+    return [None if value is None or value is pd.NA or (isinstance(value, float) and value != value) else value
+            for value in values]
+
+
 def find_layout(cells: pd.DataFrame, filled: np.ndarray, rules: Rules, day_first: bool) -> Layout:
     found = find_header(cells, rules)
     if isinstance(found, str) or found is None:
@@ -85,7 +96,7 @@ def find_header(cells: pd.DataFrame, rules: Rules) -> tuple[int, str, dict[str, 
     whole header of some kind; else the nearest miss in words, or None."""
     best_miss: tuple[int, str] | None = None
     for index in range(min(len(cells), HEADER_SEARCH_ROWS)):
-        header = [("" if v is None else str(v)) for v in cells.iloc[index].tolist()]
+        header = [("" if v is None else str(v)) for v in row_values(cells, index)]
         positions_of = header_positions(header)
         candidates = []
         for kind in KINDS:
@@ -262,7 +273,7 @@ def _footer_start(cells: pd.DataFrame, filled: np.ndarray, start: int) -> int:
 
 def _first_text(cells: pd.DataFrame, row: int) -> str:
     """A record's first non-blank cell, trimmed ('' if none): footers are scanned a record at a time."""
-    for value in cells.iloc[row].tolist():
+    for value in row_values(cells, row):
         if isinstance(value, str) and value.strip():
             return value.strip()
         if not isinstance(value, str) and not pd.isna(value):   # a number or date from a workbook

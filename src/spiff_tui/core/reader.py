@@ -14,7 +14,7 @@ import pandas as pd
 from spiff_tui.core.csv_records import Records, read_records
 from spiff_tui.core.decode import NotText, decode, looks_binary, utf16_shape
 from spiff_tui.core.fast_records import FAST_MIN_CHARS, read_records_fast
-from spiff_tui.core.layout import Layout, find_header, find_layout
+from spiff_tui.core.layout import Layout, find_header, find_layout, row_values
 from spiff_tui.core.memory import use_system_allocator
 from spiff_tui.core.problems import INFO, WARNING, Problem
 from spiff_tui.core.rules import Rules
@@ -266,7 +266,7 @@ def _build(base: FileResult, records: Records, rules: Rules, notes: list[Problem
     if not len(layout.data):
         problems.append(Problem(name, header_line, None, "header row only; no data rows", WARNING))
     header_cells = int(records.field_counts[layout.header_index])
-    header = [("" if v is None else str(v).strip()) for v in cells.iloc[layout.header_index].tolist()]
+    header = [("" if v is None else str(v).strip()) for v in row_values(cells, layout.header_index)]
     headers = {f: header[pos] for f, pos in layout.columns.items()}
     keep, skipped = _structural_checks(name, records, layout, header_cells, bad_lines, problems)
     if error_cells:
@@ -309,7 +309,7 @@ def _structural_checks(name: str, records: Records, layout: Layout, header_cells
         over = counts > header_cells
         if over.any():
             extra_blank[over] = _extra_cells_blank(records, rows[over], header_cells)
-        fewest = _named_cells(records.cells.iloc[layout.header_index].tolist())
+        fewest = _named_cells(row_values(records.cells, layout.header_index))
         # Blank cells past the header on most rows are the export's trailing delimiter; on a few
         # rows they are as ragged as any other extra cell.
         trailing_delimiter = over.sum() * 2 > len(rows)
