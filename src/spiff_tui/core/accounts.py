@@ -41,6 +41,23 @@ class TargetPairs:
         codes, distinct = pd.factorize(self.owners)
         return codes, pd.Index(distinct, dtype=object)
 
+    @cached_property
+    def accounts_coded(self) -> tuple[np.ndarray, pd.Index]:
+        """The accounts as codes into their distinct keys, which are hashed once for every file."""
+        codes, distinct = pd.factorize(self.accounts)
+        return codes, pd.Index(distinct, dtype=object)
+
+    def _codes_in(self, keys: pd.Index) -> np.ndarray:
+        """Each target pair's account as its position among a file's distinct keys (-1 if absent):
+        the file's keys are looked up in the targets' table, hashed once, rather than a table of
+        the file's keys (a hundred thousand in a big org) being built for every file."""
+        account_of, distinct = self.accounts_coded
+        found = distinct.get_indexer(keys)
+        position = np.full(len(distinct) + 1, -1, dtype=np.int64)
+        present = np.flatnonzero(found >= 0)
+        position[found[present]] = present
+        return position[account_of]
+
     def rows_in(self, reps: KeyCodes, accounts: KeyCodes) -> np.ndarray:
         """Whether each row's (rep, account) pair is a target pair, on integer codes."""
         width = len(accounts.keys) + 1
@@ -58,7 +75,7 @@ class TargetPairs:
                 return result
         owner_of, distinct_owners = self.owners_coded
         owner_codes = np.append(reps.keys.get_indexer(distinct_owners), -1)[owner_of]
-        target_codes = accounts.keys.get_indexer(self.accounts)
+        target_codes = self._codes_in(accounts.keys)
         wanted_known = (owner_codes >= 0) & (target_codes >= 0)
         wanted = owner_codes[wanted_known].astype(np.int64) * width + target_codes[wanted_known]
         if (len(reps.keys) + 1) * width <= PAIR_TABLE_CELLS:
