@@ -122,6 +122,10 @@ def _not_target(account: pd.Categorical, rep: pd.Categorical) -> pd.Categorical:
     return categorical(pair_codes, texts)
 
 
+# The ledger parts below are built from their columns as they are (copy=False): pandas would
+# otherwise copy the columns of one type into one block, for every file.
+
+
 def opportunity_rows(rules: Rules, export: Export, targets: TargetAccounts) -> pd.DataFrame:
     opps = export.frame
     count = len(opps)
@@ -174,7 +178,7 @@ def opportunity_rows(rules: Rules, export: Export, targets: TargetAccounts) -> p
         "date": opps["created_day"].to_numpy(), "amount": amount.to_numpy(dtype=float),
         "is_call": np.zeros(count, dtype=bool),
         "_export_time": np.full(count, export.stamp, dtype="datetime64[ns]"),
-        "_dedupe_key": ids, "_has_id": (ids != "").to_numpy(dtype=bool)})
+        "_dedupe_key": ids, "_has_id": (ids != "").to_numpy(dtype=bool)}, copy=False)
 
 
 def _per_distinct_value(values: pd.Series, function, dtype) -> np.ndarray:
@@ -256,7 +260,8 @@ def activity_rows(rules: Rules, export: Export, targets: TargetAccounts) -> pd.D
                          "line": acts["line"].to_numpy(), "account": account,
                          "date": acts["date_day"].to_numpy(), "amount": np.full(count, np.nan),
                          "is_call": counted & types.rows_in({match_key(t) for t in q.call_types}),
-                         "_dedupe_key": _dedupe_keys(acts, ids), "_has_id": (ids != "").to_numpy(dtype=bool)})
+                         "_dedupe_key": _dedupe_keys(acts, ids), "_has_id": (ids != "").to_numpy(dtype=bool)},
+                        copy=False)
 
 
 # An activity without an id is told by these cells.
