@@ -33,8 +33,8 @@ def release_freed_memory() -> None:
 def use_system_allocator() -> None:
     """Arrow's buffers from the C library's malloc rather than Arrow's bundled mimalloc, unless the
     user chose a pool (ARROW_DEFAULT_MEMORY_POOL). mimalloc hands freed pages back to the system and
-    faults them in again as the next column is built: at a million rows that costs a third more
-    time in the kernel and a fifth more peak memory (bench/compare.py, same run)."""
+    faults them in again as the next column is built: at a million rows that doubled the time spent
+    in the kernel and added a fifth to the peak memory (bench/compare.py, same run)."""
     if "ARROW_DEFAULT_MEMORY_POOL" in os.environ:
         return
     import pyarrow as pa
