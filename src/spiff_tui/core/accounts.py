@@ -38,14 +38,12 @@ class TargetPairs:
     @cached_property
     def owners_coded(self) -> tuple[np.ndarray, pd.Index]:
         """The owners as codes into their distinct keys: a handful of names over thousands of accounts."""
-        codes, distinct = pd.factorize(self.owners)
-        return codes, pd.Index(distinct, dtype=object)
+        return _coded(self.owners)
 
     @cached_property
     def accounts_coded(self) -> tuple[np.ndarray, pd.Index]:
         """The accounts as codes into their distinct keys, which are hashed once for every file."""
-        codes, distinct = pd.factorize(self.accounts)
-        return codes, pd.Index(distinct, dtype=object)
+        return _coded(self.accounts)
 
     def _codes_in(self, keys: pd.Index) -> np.ndarray:
         """Each target pair's account as its position among a file's distinct keys (-1 if absent):
@@ -84,6 +82,11 @@ class TargetPairs:
             table[wanted] = True
             return table[np.where(known, rows, 0)] & known
         return np.isin(rows, wanted) & known
+
+
+def _coded(keys: np.ndarray) -> tuple[np.ndarray, pd.Index]:
+    codes, distinct = pd.factorize(keys)
+    return codes, pd.Index(distinct, dtype=object)
 
 
 @dataclass(frozen=True, eq=False)

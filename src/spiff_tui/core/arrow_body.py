@@ -27,7 +27,7 @@ class Parsed:
         return extra
 
     def empty_rows(self) -> np.ndarray:
-        return _empty_rows(self.table, self.unused_blank.copy())
+        return _rows_all(self.table, self.unused_blank.copy(), _blank)
 
     def kept(self, rows: np.ndarray) -> Parsed:
         """Only the given rows; the table is filtered a column at a time, each old column let go as
@@ -122,13 +122,13 @@ def plain_where_distinct(table):
 MOSTLY_DISTINCT = 4096
 
 
-def _empty_rows(table, empty: np.ndarray) -> np.ndarray:
-    """Which parsed rows have every cell blank, of those `empty` leaves in question."""
+def _rows_all(table, rows: np.ndarray, test) -> np.ndarray:
+    """Which of the parsed rows `rows` leaves in question pass `test` (blank, empty) in every cell."""
     for column in table.columns:
-        if not empty.any():
-            break   # every row has a filled cell already: most exports settle it on the first column
-        empty &= _per_row(column, _blank).astype(bool)
-    return empty
+        if not rows.any():
+            break   # every row has failed already: most exports settle it on the first column
+        rows &= _per_row(column, test).astype(bool)
+    return rows
 
 
 def place_rejected(numbers: list[int | None], rejected: list[str], extra: np.ndarray,
@@ -155,11 +155,7 @@ def place_rejected(numbers: list[int | None], rejected: list[str], extra: np.nda
 
 def blank_lines(data: bytes, offset: int, parsed: Parsed, starts: np.ndarray) -> np.ndarray:
     """Which parsed rows are blank lines: rows of empty values whose line holds nothing (',,,' does)."""
-    empty = parsed.unused_blank.copy()
-    for column in parsed.table.columns:
-        if not empty.any():
-            return empty
-        empty &= _per_row(column, _empty).astype(bool)
+    empty = _rows_all(parsed.table, parsed.unused_blank.copy(), _empty)
     if not empty.any():
         return empty
     body = np.frombuffer(data, dtype=np.uint8, offset=offset)

@@ -144,11 +144,9 @@ def _finish(layout: Layout, cells: pd.DataFrame, filled: np.ndarray, found: dict
 
 
 def _filled_texts(rows: pd.DataFrame) -> list[str]:
-    """The texts of a few rows' cells, row by row, empty ones left out. Column by column: pandas'
-    stack would first compare the columns' types, which hashes every category of each categorical
-    column (tens of thousands of account names)."""
-    columns = [rows[c].to_numpy(dtype=object) for c in rows.columns]
-    return [str(v) for i in range(len(rows)) for v in (column[i] for column in columns) if not pd.isna(v)]
+    """The texts of a few rows' cells, row by row, empty ones left out (read as row_values reads them:
+    pandas' stack would hash every category of each categorical column)."""
+    return [str(v) for i in range(len(rows)) for v in row_values(rows, i) if not pd.isna(v)]
 
 
 def _per_row_of_distinct(column: pd.Series, test) -> np.ndarray:
