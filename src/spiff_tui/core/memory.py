@@ -30,13 +30,34 @@ def release_freed_memory() -> None:
 
 
 @lru_cache(maxsize=1)
-def use_system_allocator() -> None:
-    """Arrow's buffers from the C library's malloc rather than Arrow's bundled mimalloc, unless the
-    user chose a pool (ARROW_DEFAULT_MEMORY_POOL). mimalloc hands freed pages back to the system and
-    faults them in again as the next column is built: at a million rows that doubled the time spent
-    in the kernel and added a fifth to the peak memory (bench/compare.py, same run)."""
-    if "ARROW_DEFAULT_MEMORY_POOL" in os.environ:
-        return
-    import pyarrow as pa
+def tune_allocators() -> None:
+    """How Arrow and numpy get memory, set once before the first read, unless the user chose
+    (ARROW_DEFAULT_MEMORY_POOL, NUMPY_MADVISE_HUGEPAGE).
 
-    pa.set_memory_pool(pa.system_memory_pool())
+    Arrow's buffers come from the C library's malloc rather than Arrow's bundled mimalloc, which
+    hands freed pages back to the system and faults them in again as the next column is built: at a
+    million rows that doubled the time spent in the kernel and added a fifth to the peak memory.
+
+    numpy's large arrays are not asked to be huge pages: where the system compacts memory to make
+    one on first touch, the first rescore that needs more memory than any before it stalled on
+    it (a new 100k-row activities export beside a million rows: 340 ms instead of 265), and a
+    million-row export ran 4% slower (bench/rescore.py and bench/compare.py, same runs)."""
+    if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
+        import pyarrow as pa
+
+        pa.set_memory_pool(pa.system_memory_pool())
+    if "NUMPY_MADVISE_HUGEPAGE" not in os.environ:
+        _numpy_huge_pages(False)
+
+
+def _numpy_huge_pages(enabled: bool) -> bool | None:
+    """numpy's switch for MADV_HUGEPAGE (the one NUMPY_MADVISE_HUGEPAGE sets at import); the
+    previous setting, or None where this numpy has no such switch."""
+    import numpy as np
+
+    for module in ("_core", "core"):
+        switch = getattr(getattr(np, module, None), "multiarray", None)
+        switch = getattr(switch, "_set_madvise_hugepage", None)
+        if switch is not None:
+            return bool(switch(enabled))
+    return None

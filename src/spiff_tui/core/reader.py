@@ -15,7 +15,7 @@ from spiff_tui.core.csv_records import Records, read_records
 from spiff_tui.core.decode import NotText, decode, looks_binary, utf16_shape
 from spiff_tui.core.fast_records import FAST_MIN_CHARS, read_records_fast
 from spiff_tui.core.layout import Layout, find_header, find_layout, row_values
-from spiff_tui.core.memory import use_system_allocator
+from spiff_tui.core.memory import tune_allocators
 from spiff_tui.core.problems import INFO, WARNING, Problem
 from spiff_tui.core.rules import Rules
 from spiff_tui.core.text import TEXT, display_text
@@ -81,7 +81,7 @@ def _is_html(head: bytes) -> bool:
 
 
 def read_export(path: Path, rules: Rules) -> FileResult:
-    use_system_allocator()
+    tune_allocators()
     name = shown_name(path.name)
     try:
         data = path.read_bytes()
