@@ -40,8 +40,8 @@ def tune_allocators() -> None:
 
     numpy's large arrays are not asked to be huge pages: where the system compacts memory to make
     one on first touch, the first rescore that needs more memory than any before it stalled on
-    it (a new 100k-row activities export beside a million rows: 340 ms instead of 265), and a
-    million-row export ran 4% slower (bench/rescore.py and bench/compare.py, same runs)."""
+    it (a new 100k-row activities export beside a million rows: 340 ms instead of 265, by
+    bench/rescore.py); a million-row export runs as fast either way."""
     if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
         import pyarrow as pa
 
