@@ -115,6 +115,21 @@ def test_concat_of_categorical_parts_reads_like_a_plain_concat(parts, shared_cat
     assert joined.cat.categories.is_unique
 
 
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(0, 39), min_size=1, max_size=60), st.lists(st.sampled_from(["r3", "r39", "new", "", None]),
+                                                                        max_size=8))
+def test_a_big_part_and_a_small_one_join_like_a_plain_concat(big_picks, small_values):
+    """A joined ledger (many reasons) and a new export (a few): the big part's categories stand as
+    they are and the small part's new ones follow."""
+    big = pd.Categorical([f"r{n}" for n in big_picks], categories=[f"r{n}" for n in range(40)])
+    frames = [pd.DataFrame({"reason": big}), pd.DataFrame({"reason": pd.Categorical(small_values)})]
+    joined = concat_frames(frames)["reason"]
+    expected = [f"r{n}" for n in big_picks] + small_values
+    assert joined.astype(object).where(joined.notna(), None).tolist() == expected
+    assert joined.cat.categories.is_unique
+    assert joined.cat.categories[:40].tolist() == [f"r{n}" for n in range(40)]
+
+
 def test_concat_keeps_categorical_columns_categorical_across_parts():
     first = pd.DataFrame({"rep": pd.Categorical(["Ann", "Bob"]), "n": [1, 2]})
     second = pd.DataFrame({"rep": pd.Categorical(["Cy"]), "n": [3]})

@@ -22,20 +22,29 @@ _PRIME = np.uint64(0x100000001B3)
 def first_positions(keys: pd.Series) -> np.ndarray:
     """Per row, the position of the first row whose key equals its own (itself when it is the first)."""
     words = _key_words(keys)
-    if words is not None:
-        folded = words[0].copy()
-        for word in words[1:]:
-            folded *= _PRIME
-            folded ^= word
-        groupings = ([_first_by_sorting] if len(folded) <= MAX_SORTED_ROWS else []) + \
-            [lambda numbers: _first_by_code(pd.factorize(numbers)[0])]
-        for grouping in groupings:
-            first = grouping(folded)
-            repeat = np.flatnonzero(first != np.arange(len(first)))
-            # Equal words are equal bytes: the words cover every byte of the key.
-            if all(np.array_equal(word[repeat], word[first[repeat]]) for word in words):
-                return first
-    return _first_by_code(pd.factorize(keys)[0])
+    first = None if words is None else first_by_words(words, folded(words))
+    return first if first is not None else _first_by_code(pd.factorize(keys)[0])
+
+
+def folded(words: list[np.ndarray]) -> np.ndarray:
+    """The words of each key folded into one 64-bit number (equal keys, equal numbers)."""
+    number = words[0].copy()
+    for word in words[1:]:
+        number *= _PRIME
+        number ^= word
+    return number
+
+
+def first_by_words(words: list[np.ndarray], numbers: np.ndarray) -> np.ndarray | None:
+    """first_positions of keys given as words and their folded numbers; None if two different keys
+    share a number (a collision: the caller takes the exact path)."""
+    groupings = ([_first_by_sorting] if len(numbers) <= MAX_SORTED_ROWS else []) + \
+        [lambda numbers: _first_by_code(pd.factorize(numbers)[0])]
+    for grouping in groupings:
+        first = grouping(numbers)
+        if _same_words(words, first):
+            return first
+    return None
 
 
 # Above this many rows the packed number keeps so few bits that collisions become likely.
@@ -43,12 +52,16 @@ MAX_SORTED_ROWS = 1 << 21
 
 
 def _first_by_sorting(numbers: np.ndarray) -> np.ndarray:
+    return _sorted_grouping(numbers)[0]
+
+
+def _sorted_grouping(numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per row, the first row with the same number, where the number's top bits decide sameness
     (as many as the row positions leave): each (number, row) is one word, sorted once, so the rows
-    of one number come together, first row first."""
+    of one number come together, first row first. Also each first row, in order of those top bits."""
     count = len(numbers)
     if not count:
-        return np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     bits = np.uint64(max(1, (count - 1).bit_length()))
     packed = (numbers >> bits) << bits
     packed |= np.arange(count, dtype=np.uint64)
@@ -65,7 +78,29 @@ def _first_by_sorting(numbers: np.ndarray) -> np.ndarray:
         np.not_equal(repeat[1:], repeat[:-1] + 1, out=run_starts[1:])
         group_start = (repeat[run_starts] - 1)[np.cumsum(run_starts) - 1]
         first[rows[repeat]] = rows[group_start]
-    return first
+    return first, np.delete(rows, repeat)
+
+
+def distinct_by_number(words: list[np.ndarray], numbers: np.ndarray) -> np.ndarray | None:
+    """The first row of each distinct key, in ascending order of its number; None if two different
+    keys share a number. When the sort above groups the keys without a clash, distinct keys differ
+    in their top bits, so its order is the numbers' order and no second sort is needed."""
+    if len(numbers) <= MAX_SORTED_ROWS:
+        first, distinct = _sorted_grouping(numbers)
+        if _same_words(words, first):
+            return distinct
+    first = first_by_words(words, numbers)
+    if first is None:
+        return None
+    distinct = np.flatnonzero(first == np.arange(len(first)))
+    return distinct[np.argsort(numbers[distinct])]
+
+
+def _same_words(words: list[np.ndarray], first: np.ndarray) -> bool:
+    """Whether each row's words equal those of the row given as its first: equal words are equal
+    bytes, since the words cover every byte of the key."""
+    repeat = np.flatnonzero(first != np.arange(len(first)))
+    return all(np.array_equal(word[repeat], word[first[repeat]]) for word in words)
 
 
 def _first_by_code(codes: np.ndarray) -> np.ndarray:
@@ -104,6 +139,55 @@ def _key_words(keys: pd.Series) -> list[np.ndarray] | None:
 
 # Ids up to this many bytes are copied into padded words; wider ones of varying width are hashed as text.
 MAX_PADDED_WIDTH = 24
+
+
+def padded_key_words(keys) -> list[np.ndarray] | None:
+    """Each key (an Arrow string array, chunked or not, or a Series of them) as MAX_PADDED_WIDTH
+    bytes in zero-padded words and its length: the same words for the same key whatever else the
+    column holds (fixed-width keys read in place depend on the width), so words made at different
+    times compare. None if a key is missing or wider, or the keys are not Arrow strings."""
+    array = getattr(getattr(keys, "array", None), "_pa_array", keys)
+    if getattr(array, "null_count", 1):
+        return None
+    chunks = string_chunks(array)
+    if chunks is None:
+        return None
+    words = [[np.zeros(0, dtype=np.uint64)] for _ in range(MAX_PADDED_WIDTH // 8 + 1)]
+    for offsets, data in chunks:
+        lengths = np.diff(offsets)
+        widest = int(lengths.max())
+        if widest > MAX_PADDED_WIDTH:
+            return None
+        chunk_words = _fixed_width_words(offsets, data, widest) if int(lengths.min()) == widest >= 8 else \
+            _padded_words(offsets, data, lengths, MAX_PADDED_WIDTH)
+        for kept, word in zip(words, chunk_words):
+            kept.append(word)
+    return [np.concatenate(parts) for parts in words]
+
+
+def _fixed_width_words(offsets: np.ndarray, data: np.ndarray, width: int) -> list[np.ndarray]:
+    """_padded_words(..., MAX_PADDED_WIDTH) of keys all `width` bytes long, read in place (Salesforce's
+    18-character ids): no copy of the bytes, one strided read per word."""
+    count, first = len(offsets) - 1, int(offsets[0])
+    words = []
+    for start in range(0, MAX_PADDED_WIDTH, 8):
+        kept = min(max(width - start, 0), 8)
+        if kept == 0:
+            words.append(np.zeros(count, dtype=np.uint64))
+            continue
+        # The last key's word may reach past the bytes when it is cut short: that one is read apart.
+        whole = count if first + (count - 1) * width + start + 8 <= len(data) else count - 1
+        word = np.empty(count, dtype=np.uint64)
+        word[:whole] = np.ndarray(shape=(whole,), dtype="<u8", buffer=data, offset=first + start, strides=(width,))
+        if whole < count:
+            tail = np.zeros(8, dtype=np.uint8)
+            at = first + (count - 1) * width + start
+            tail[:kept] = data[at:at + kept]
+            word[whole] = tail.view("<u8")[0]
+        word &= _LOW_BYTES[kept]
+        words.append(word)
+    words.append(np.full(count, width, dtype=np.uint64))
+    return words
 
 
 def _padded_words(offsets: np.ndarray, data: np.ndarray, lengths: np.ndarray, width: int) -> list[np.ndarray]:

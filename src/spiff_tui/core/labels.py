@@ -99,9 +99,27 @@ def overlay(base: pd.Categorical, hit: np.ndarray, replacement: pd.Categorical,
     # The replacements are mostly new texts (row names): only a clash needs the merge.
     if prefixes is not None:
         base_texts = _starting_with(base_texts, prefixes)
-    if len(base_texts) and (pd.Index(base_texts, dtype=object).get_indexer(replacement.categories) >= 0).any():
+    if len(base_texts) and _any_among(replacement.categories.to_numpy(dtype=object), base_texts):
         return categorical(codes, categories)
     return _from_codes(codes, categories, validate=False)
+
+
+def _any_among(texts: np.ndarray, others: np.ndarray) -> bool:
+    """Whether any of `texts` is one of `others`."""
+    return bool((_places_in(texts, others) >= 0).any())
+
+
+def _places_in(texts: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """Each text's place among `others` (distinct), or -1; by Arrow when all are texts: a joined
+    ledger's reasons name a hundred thousand rows, and hashing Python objects holds Python's lock."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        places = pc.index_in(pa.array(texts, pa.string()), value_set=pa.array(others, pa.string()))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pd.Index(others, dtype=object).get_indexer(texts)
+    return places.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def _starting_with(texts: np.ndarray, prefixes: tuple[str, ...]) -> np.ndarray:
@@ -143,6 +161,8 @@ def _union(values: list[pd.Categorical]) -> pd.Categorical:
     first = values[0].categories
     if all(v.categories is first or v.categories.equals(first) for v in values[1:]):
         return _from_codes(np.concatenate([v.codes for v in values]), first, validate=False)
+    if len(values) == 2 and len(first) > BIG_BESIDE * len(values[1].categories):
+        return _added_to(values[0], values[1])
     texts = np.concatenate([v.categories.to_numpy(dtype=object) for v in values])
     merged, categories = pd.factorize(texts)
     # Codes as narrow as the merged categories allow (most columns have a few dozen): pandas would
@@ -157,6 +177,27 @@ def _union(values: list[pd.Categorical]) -> pd.Categorical:
         pieces.append(v.codes.astype(dtype, copy=False) if same else table[v.codes])
         offset += len(v.categories)
     return _from_codes(np.concatenate(pieces), categories, validate=False)
+
+
+# A joined ledger's categories (a hundred thousand reasons) beside a new export's few thousand: only
+# the few are hashed (see _added_to).
+BIG_BESIDE = 4
+
+
+def _added_to(big: pd.Categorical, small: pd.Categorical) -> pd.Categorical:
+    """`big` then `small`, where big has far more categories: big's categories and codes stand as
+    they are and small's new ones follow them. Only small's categories are hashed; big's are looked
+    up in them, by Arrow when all are texts."""
+    in_small = _places_in(big.categories.to_numpy(dtype=object), small.categories.to_numpy(dtype=object))
+    table = np.full(len(small.categories) + 1, -1, dtype=np.int64)
+    found = np.flatnonzero(in_small >= 0)
+    table[in_small[found]] = found
+    new = np.flatnonzero(table[:-1] < 0)
+    table[new] = len(big.categories) + np.arange(len(new))
+    categories = np.concatenate([big.categories.to_numpy(dtype=object), small.categories.to_numpy(dtype=object)[new]])
+    dtype = next(t for t in (np.int8, np.int16, np.int32, np.int64) if len(categories) < np.iinfo(t).max)
+    codes = np.concatenate([big.codes.astype(dtype, copy=False), table[small.codes].astype(dtype)])
+    return _from_codes(codes, categories, validate=False)
 
 
 def as_text(frame: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,105 @@
+"""A new activities export that sorts after the others: only its rows are checked against the ones
+before it.
+
+An activity counts once, at its first row in file and line order, so rows already joined keep their
+marks when exports are added after them (a dated export's name sorts last). Their ids are kept as
+sorted 64-bit hashes with the row where each first appears; a new row's id is looked up there and
+checked byte for byte, and the joined ledger is the last one with the new rows, marked, after it.
+Anything this does not cover (a row without an id, an id over MAX_PADDED_WIDTH bytes, two ids
+sharing a hash) returns None, and the caller joins every export again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from spiff_tui.core.dedupe import distinct_by_number, first_by_words, folded, padded_key_words
+from spiff_tui.core.labels import concat_frames, overlay
+from spiff_tui.core.row_names import ROW_NAME_PREFIXES, SAME_ACTIVITY_ID, files_and_lines, row_names
+
+
+@dataclass(frozen=True, eq=False)
+class SeenIds:
+    """The activity ids of a joined ledger part."""
+
+    hashes: np.ndarray       # each distinct id's hash (uint64), sorted
+    first_rows: np.ndarray   # the row where each first appears, in the same order
+    keys: object             # every row's id (an Arrow chunked array), to check a match byte for byte
+    rows: int
+
+
+def seen_ids(parts: tuple[pd.DataFrame, ...]) -> SeenIds | None:
+    """The ids of the per-file parts as joined; None unless every row has an id that hashes."""
+    if not all(p["_has_id"].all() for p in parts):
+        return None
+    keys = _chunked([p["_dedupe_key"] for p in parts])
+    words = None if keys is None else padded_key_words(keys)
+    if words is None:
+        return None
+    numbers = folded(words)
+    distinct = distinct_by_number(words, numbers)
+    return None if distinct is None else SeenIds(numbers[distinct], distinct, keys, len(numbers))
+
+
+def append(last: pd.DataFrame, seen: SeenIds, added: pd.DataFrame) -> tuple[pd.DataFrame, SeenIds] | None:
+    """`last` (the marked, joined ledger part that `seen` describes) with the rows of `added` (the new
+    parts, joined) marked and after it; and the ids of the whole. None when a new row has no id, or
+    an id that does not hash, or one whose hash another id has."""
+    import pyarrow as pa
+
+    new_keys = _chunked([added["_dedupe_key"]])
+    words = None if new_keys is None or not added["_has_id"].all() else padded_key_words(new_keys)
+    if words is None:
+        return None
+    numbers = folded(words)
+    # Looked up in order: a hundred thousand lookups in shuffled order would miss the cache each time.
+    order = np.argsort(numbers)
+    slot = np.empty(len(numbers), dtype=np.int64)
+    slot[order] = np.minimum(np.searchsorted(seen.hashes, numbers[order]), max(len(seen.hashes) - 1, 0))
+    found = np.flatnonzero(seen.hashes[slot] == numbers) if len(seen.hashes) else np.zeros(0, dtype=np.int64)
+    first = np.empty(len(added), dtype=np.int64)
+    first[found] = seen.first_rows[slot[found]]
+    earlier = padded_key_words(seen.keys.take(pa.array(first[found])))
+    if earlier is None or not all(np.array_equal(word[found], other) for word, other in zip(words, earlier)):
+        return None   # a hash shared by two ids
+    rest = np.ones(len(added), dtype=bool)
+    rest[found] = False
+    rest = np.flatnonzero(rest)
+    within = first_by_words([word[rest] for word in words], numbers[rest])
+    if within is None:
+        return None
+    first[rest] = rest[within] + seen.rows
+    # Joined before the new rows are marked, so that the merge of the reasons meets the new
+    # export's own few, not a row name per repeated row.
+    joined = concat_frames([last, added])
+    duplicate = np.zeros(len(joined), dtype=bool)
+    duplicate[seen.rows:] = first != np.arange(seen.rows, seen.rows + len(added))
+    if duplicate.any():
+        texts = row_names(files_and_lines(joined), first[duplicate[seen.rows:]], SAME_ACTIVITY_ID)
+        joined["reason"] = overlay(joined["reason"].array, duplicate, texts, ROW_NAME_PREFIXES)
+        joined.loc[duplicate, "counted"] = False
+        joined.loc[duplicate, "is_call"] = False
+    new_first = rest[within == np.arange(len(rest))]
+    order = np.argsort(numbers[new_first])
+    at = np.searchsorted(seen.hashes, numbers[new_first][order])
+    ids = SeenIds(np.insert(seen.hashes, at, numbers[new_first][order]),
+                  np.insert(seen.first_rows, at, new_first[order] + seen.rows),
+                  pa.chunked_array(seen.keys.chunks + new_keys.chunks, pa.large_string()), seen.rows + len(added))
+    return joined, ids
+
+
+def _chunked(columns: list[pd.Series]):
+    """The columns' Arrow strings as one chunked array of large strings (no copy of the texts when
+    they are large strings already); None if a column is not Arrow text."""
+    import pyarrow as pa
+
+    chunks = []
+    for column in columns:
+        array = getattr(column.array, "_pa_array", None)
+        if array is None or not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+            return None
+        chunks += array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    return pa.chunked_array([c.cast(pa.large_string()) for c in chunks], pa.large_string())
