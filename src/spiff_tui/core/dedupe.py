@@ -52,16 +52,17 @@ MAX_SORTED_ROWS = 1 << 21
 
 
 def _first_by_sorting(numbers: np.ndarray) -> np.ndarray:
-    return _sorted_grouping(numbers)[0]
+    return _sorted_grouping(numbers, with_order=False)[0]
 
 
-def _sorted_grouping(numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _sorted_grouping(numbers: np.ndarray, with_order: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     """Per row, the first row with the same number, where the number's top bits decide sameness
     (as many as the row positions leave): each (number, row) is one word, sorted once, so the rows
-    of one number come together, first row first. Also each first row, in order of those top bits."""
+    of one number come together, first row first. With `with_order`, also each first row, in order
+    of those top bits."""
     count = len(numbers)
     if not count:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64) if with_order else None
     bits = np.uint64(max(1, (count - 1).bit_length()))
     packed = (numbers >> bits) << bits
     packed |= np.arange(count, dtype=np.uint64)
@@ -78,7 +79,7 @@ def _sorted_grouping(numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         np.not_equal(repeat[1:], repeat[:-1] + 1, out=run_starts[1:])
         group_start = (repeat[run_starts] - 1)[np.cumsum(run_starts) - 1]
         first[rows[repeat]] = rows[group_start]
-    return first, np.delete(rows, repeat)
+    return first, np.delete(rows, repeat) if with_order else None
 
 
 def distinct_by_number(words: list[np.ndarray], numbers: np.ndarray) -> np.ndarray | None:
