@@ -40,17 +40,25 @@ def expected(rows, table) -> list[bool]:
     return answers
 
 
-@pytest.mark.parametrize(("set_lookup_rows", "pair_table_cells"), [(10**9, 0), (0, 10**9), (0, 0)])
+@pytest.mark.parametrize(("set_lookup_rows", "pair_table_cells", "ids_by_arrow", "names_of_some_rows"),
+                         [(10**9, 0, True, 0.5), (0, 10**9, True, 2), (0, 0, True, 0), (10**9, 0, False, 2),
+                          (0, 0, False, 0)])
 # The patched thresholds are the same for every example of one parametrisation.
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(table=st.lists(account_row, max_size=8), rows=st.lists(row, max_size=25))
-def test_a_rows_account_is_a_target_of_its_rep_by_id_else_by_name(set_lookup_rows, pair_table_cells, table, rows,
+@given(table=st.lists(account_row, max_size=8), rows=st.lists(row, max_size=25), categorical=st.booleans())
+def test_a_rows_account_is_a_target_of_its_rep_by_id_else_by_name(set_lookup_rows, pair_table_cells, ids_by_arrow,
+                                                                 names_of_some_rows, table, rows, categorical,
                                                                  monkeypatch):
     accounts = pd.DataFrame([{"id": i, "name": n, "owner": o, "is_target": t} for (i, n), o, t in table],
                             columns=["id", "name", "owner", "is_target"])
     targets = target_accounts(accounts.drop_duplicates(["id", "name"], keep="last"))
-    frame = pd.DataFrame(rows, columns=["rep", "id", "name"], dtype=object)
-    # Each way of testing the pairs: a set lookup (small files), a table of every pair, a sorted search.
+    frame = pd.DataFrame(rows, columns=["rep", "id", "name"], dtype="category" if categorical else object)
+    # Each way of testing the pairs: a set lookup (small files), a table of every pair, a sorted search;
+    # the ids looked up by Arrow, or coded as the names are; the names of only the rows that need
+    # them, or of all.
+    monkeypatch.setattr(accounts_module, "NAMES_OF_SOME_ROWS", names_of_some_rows)
+    if not ids_by_arrow:
+        monkeypatch.setattr(accounts_module.TargetAccounts, "_owner_by_id", None)
     monkeypatch.setattr(accounts_module, "SET_LOOKUP_ROWS", set_lookup_rows)
     monkeypatch.setattr(accounts_module, "SET_LOOKUP_PAIRS", set_lookup_rows)
     monkeypatch.setattr(accounts_module, "PAIR_TABLE_CELLS", pair_table_cells)

@@ -8,7 +8,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from spiff_tui.core.text import Coded, KeyCodes, match_keys
+from spiff_tui.core.text import TEXT, Coded, KeyCodes, match_keys
 
 SEP = "\x1f"
 
@@ -21,6 +21,8 @@ SET_LOOKUP_PAIRS = 2_000
 # Past it, every (rep, account) pair's answer is held in a table of booleans when it is no bigger
 # than this (60 spellings of reps by 20,000 accounts is 1.2 MB).
 PAIR_TABLE_CELLS = 1 << 26
+# When at most this share of a file's rows have no known account id, only their names are keyed.
+NAMES_OF_SOME_ROWS = 0.5
 
 
 @dataclass(frozen=True, eq=False)
@@ -101,13 +103,64 @@ class TargetAccounts:
                  names_coded: Coded | None = None) -> np.ndarray:
         """Whether each row's account is a target account of its rep: by id when known, else by name.
         `names_coded` is the names column already coded, when the caller has it."""
-        ids = KeyCodes(account_ids, exact=True)
-        use_id = ids.rows_where(self.known_ids.get_indexer(ids.keys) >= 0)
-        by_id = self.by_id.rows_in(reps, ids)
+        if self._owner_by_id is not None:
+            use_id, by_id = self._by_known_id(reps, account_ids)
+        else:
+            ids = KeyCodes(account_ids, exact=True)
+            use_id = ids.rows_where(self.known_ids.get_indexer(ids.keys) >= 0)
+            by_id = self.by_id.rows_in(reps, ids)
         if use_id.all():
             return by_id   # no row needs its account's name: most exports carry known ids
+        rows = np.flatnonzero(~use_id)
+        if len(rows) <= NAMES_OF_SOME_ROWS * len(use_id):
+            # Only these rows' names are keyed and looked up, not every spelling the file holds.
+            names = account_names.iloc[rows]
+            names = names.astype(TEXT) if isinstance(names.dtype, pd.CategoricalDtype) else names
+            result = by_id.copy()
+            result[rows] = self.by_name.rows_in(reps.at(rows), KeyCodes(names))
+            return result
         by_name = self.by_name.rows_in(reps, KeyCodes(account_names, coded=names_coded))
         return np.where(use_id, by_id, by_name)
+
+
+    @cached_property
+    def _owner_by_id(self) -> tuple[object, np.ndarray, pd.Index] | None:
+        """The known ids as Arrow text; for each, its owner's place among the target owners if it is
+        a target account, else -1; and those owners. None if an id had two rows (not from
+        newest_accounts, which keeps one per id)."""
+        import pyarrow as pa
+
+        owner_of, owners = self.by_id.owners_coded
+        target_row = pd.Index(self.by_id.accounts, dtype=object)
+        if not target_row.is_unique:
+            return None
+        owner = np.append(owner_of, -1)[target_row.get_indexer(self.known_ids)]
+        return pa.array(self.known_ids.to_numpy(dtype=object), pa.string()), owner, owners
+
+    def _by_known_id(self, reps: KeyCodes, account_ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        """(whether each row's trimmed account id is known, whether it is a target account of the
+        row's rep). The ids are looked up by Arrow, not hashed as Python texts: a file can name a
+        hundred thousand accounts, and Arrow's lookups leave the other file's thread running."""
+        known, owner_of_known, owners = self._owner_by_id
+        place = _places(account_ids, known)
+        rep_owner = np.append(owners.get_indexer(reps.keys), -1)[reps.codes]
+        owner = np.append(owner_of_known, -1)[place]
+        return place >= 0, (place >= 0) & (owner >= 0) & (owner == rep_owner)
+
+
+def _places(column: pd.Series, known) -> np.ndarray:
+    """Each row's text, trimmed as KeyCodes(exact=True) trims it, as its place in `known` (Arrow
+    texts), or -1 when it is not there or the cell is missing; a categorical column is looked up
+    once per category."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        per_category = _places(pd.Series(column.cat.categories, dtype=TEXT), known)
+        return np.append(per_category, -1)[column.cat.codes.to_numpy()]
+    texts = pa.array(column.astype(TEXT).array)
+    places = pc.index_in(pc.utf8_trim_whitespace(texts), value_set=known)
+    return places.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def newest_accounts(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -181,6 +181,12 @@ class KeyCodes:
         self.codes = np.append(key_of_value, -1)[coded.codes]
         self.keys = pd.Index(keys, dtype=object)
 
+    def at(self, rows: np.ndarray) -> KeyCodes:
+        """The same keys, for the given rows only."""
+        taken = object.__new__(KeyCodes)
+        taken.codes, taken.keys = self.codes[rows], self.keys
+        return taken
+
     def rows_where(self, per_key: np.ndarray, missing: bool = False) -> np.ndarray:
         """A per-key boolean spread to the rows; rows with no value get `missing`."""
         return np.append(np.asarray(per_key, dtype=bool), missing)[self.codes]
