@@ -94,10 +94,23 @@ def export(args: argparse.Namespace) -> int:
 
 
 def write_file(path: Path, data: bytes) -> None:
-    """Write through a temporary file and rename, so a reader never sees half a file."""
-    temporary = path.with_name(f".{path.name}.tmp")
+    """Write through a temporary file and rename, so a reader never sees half a file. A device or a
+    pipe (/dev/null, /dev/stdout, a named pipe) is written as it is: a rename would put a plain file
+    in its place. Through a symbolic link, the file it points to is replaced, not the link."""
+    import stat
+
+    target = path.resolve() if path.is_symlink() else path
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        with target.open("wb") as handle:
+            handle.write(data)
+        return
+    temporary = target.with_name(f".{target.name}.tmp")
     temporary.write_bytes(data)
-    temporary.replace(path)
+    temporary.replace(target)
 
 
 def init(args: argparse.Namespace) -> int:

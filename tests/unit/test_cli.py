@@ -157,6 +157,31 @@ def test_export_xlsx_writes_text_cells_and_is_byte_identical(tmp_path, capsys):
     assert cell.data_type == "s"
 
 
+def test_export_to_a_named_pipe_writes_into_the_pipe_and_leaves_it_a_pipe(tmp_path, capsys):
+    # As to /dev/null or /dev/stdout: a rename over it would leave a plain file in its place.
+    import stat
+    import threading
+
+    data, pipe = contest(tmp_path), tmp_path / "pipe"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    code, _, err = run(capsys, "export", str(data), "--view", "teams", "-o", str(pipe))
+    reader.join(timeout=10)
+    assert code == 0 and "wrote teams" in err
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+    assert received and received[0].decode().startswith("rank,team")
+
+
+def test_export_through_a_symbolic_link_replaces_the_file_it_points_to(tmp_path, capsys):
+    data, target, link = contest(tmp_path), tmp_path / "results.csv", tmp_path / "latest.csv"
+    target.write_text("old\n")
+    link.symlink_to(target)
+    assert run(capsys, "export", str(data), "--view", "teams", "-o", str(link))[0] == 0
+    assert link.is_symlink() and target.read_text().startswith("rank,team")
+
+
 def test_exports_are_byte_identical_run_to_run(tmp_path, capsys):
     data = contest(tmp_path)
     outputs = set()
