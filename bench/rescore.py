@@ -4,9 +4,11 @@
 
 Copies the folder to a temporary one, scores it cold with the app's FolderReader and
 ScoringMemo, then (a) adds a new opportunities export and (b) adds a new 100k-row activities
-export, then instead (c) a new 100k-row activities export whose ids are new, and times each rescore
-(read changed files + score + the boards). Export (b) repeats cached rows, so every one of its rows
-is marked a duplicate: the slower case. Prints medians.
+export, then instead (c) a new 100k-row activities export whose ids are new, and (d) one whose name
+sorts before the others', and times each rescore (read changed files + score + the boards). Export
+(b) repeats cached rows, so every one of its rows is marked a duplicate: the slower case. The names
+of (b) and (c) sort after the others', as dated exports' names do, so only their rows are checked
+against the ones before; (d) makes the board join every activities export again. Prints medians.
 """
 
 from __future__ import annotations
@@ -56,7 +58,8 @@ def main() -> None:
     activities = next(p for p in exports if p.name.startswith("activities"))
     results: dict[str, list[float]] = {"cold": [], "new opportunities export": [],
                                        "new 100k activities export": [],
-                                       "new 100k activities, new ids": [], "nothing changed": []}
+                                       "new 100k activities, new ids": [],
+                                       "new 100k activities, sorting first": [], "nothing changed": []}
     with tempfile.TemporaryDirectory() as temporary:
         for run in range(args.runs):
             folder = Path(temporary) / f"run{run}"
@@ -72,6 +75,10 @@ def main() -> None:
             timed(folder, rules, reader, memo)
             small_copy(activities, folder / "activities_fresh.csv", 100_000, new_ids=True)
             results["new 100k activities, new ids"].append(timed(folder, rules, reader, memo))
+            (folder / "activities_fresh.csv").unlink()
+            timed(folder, rules, reader, memo)
+            small_copy(activities, folder / "0_activities_first.csv", 100_000, new_ids=True)
+            results["new 100k activities, sorting first"].append(timed(folder, rules, reader, memo))
             shutil.rmtree(folder)
     print(f"folder {args.folder}: {sum(p.stat().st_size for p in exports) / 2**20:.0f} MiB in {len(exports)} exports;"
           f" {args.runs} runs")
