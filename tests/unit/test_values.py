@@ -47,8 +47,15 @@ def test_dates_read_once_per_distinct_text(as_category, day_first):
 AMOUNT_CHARS = list("0123456789") * 3 + list("$€£¥,.,. -()eEUSD\u00a0'١５")  # other scripts' digits too
 
 
+amount_text = st.text(alphabet=st.sampled_from(AMOUNT_CHARS), min_size=1, max_size=14)
+# Salesforce's other common forms, and near misses of them: a code before the digits, parentheses.
+coded_amount = st.builds("{}{}{}".format, st.sampled_from(["USD", "eur", "US", "USDX", "U$D", "GBP "]),
+                         st.sampled_from([" ", "  ", "", "\u00a0", " $", " -"]), amount_text)
+bracketed_amount = st.builds("({}){}".format, amount_text, st.sampled_from(["", " ", "-"]))
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.text(alphabet=st.sampled_from(AMOUNT_CHARS), min_size=1, max_size=14), min_size=1, max_size=30),
+@given(st.lists(st.one_of(amount_text, coded_amount, bracketed_amount), min_size=1, max_size=30),
        st.sampled_from([".", ","]))
 def test_the_quick_path_for_plain_amounts_reads_what_the_full_reading_reads(texts, decimal):
     from spiff_tui.core.values import _amount_texts, _full_amount_texts
@@ -58,6 +65,16 @@ def test_the_quick_path_for_plain_amounts_reads_what_the_full_reading_reads(text
     full_number, full_currency = _full_amount_texts(uniques, decimal)
     assert quick_number.tolist() == pytest.approx(full_number.tolist(), nan_ok=True, rel=0, abs=0)
     assert quick_currency.tolist() == full_currency.tolist()
+
+
+def test_coded_and_bracketed_amounts_by_hand():
+    from spiff_tui.core.values import parse_amounts
+
+    amount, currency, invalid = parse_amounts(pd.Series(["USD 5,000.00", "eur  12", "(114.69)", "($4,122.34)",
+                                                         "USD (5)"]), ".")
+    assert amount.tolist()[:4] == [5000.0, 12.0, -114.69, -4122.34] and np.isnan(amount.iloc[4])
+    assert currency.tolist()[:4] == ["USD", "EUR", "", "USD"]
+    assert invalid.tolist() == [False, False, False, False, True]
 
 
 def test_plain_amounts_by_hand():
