@@ -63,6 +63,19 @@ def test_account_joins_by_id_when_both_sides_have_one_else_by_name(tmp_path):
     assert not ledger_row(snapshot, "wrong-id")["counted"]
 
 
+def test_an_account_without_an_id_is_the_same_account_in_every_export_by_its_name(tmp_path):
+    # The newer export spells it differently and takes it off Di's targets: her deal there no longer counts.
+    header = ["Account ID", "Account Name", "Account Owner", "Target Account"]
+    folder = make_contest(tmp_path, opps=[opp("7", "Di Lee", "Demo", account=("", "Dune Labs"))],
+                          accounts=ACCOUNTS + [["", "Dune Labs", "Di Lee", "yes"]])
+    write(folder, "accounts.csv", csv_text(header, ACCOUNTS + [["", "Dune Labs", "Di Lee", "yes"]],
+                                           footer=salesforce_footer("4/1/2026 9:00 AM")))
+    assert ledger_row(score_dir(folder), "7")["counted"]
+    write(folder, "accounts_new.csv", csv_text(header, [["", "  DUNE  labs", "Di Lee", "no"]],
+                                               footer=salesforce_footer("4/20/2026 9:00 AM")))
+    assert ledger_row(score_dir(folder), "7")["reason"] == "Dune Labs is not a target account of Di Lee"
+
+
 def test_upsell_credits_the_account_executive_and_needs_more_than_the_minimum(tmp_path):
     folder = make_contest(tmp_path, opps=[
         opp("at-min", "Csm Person", "Closed Won", type_="Upsell", ae="Ben Ortiz", amount="$5,000.00"),

@@ -93,11 +93,14 @@ def _coded(keys: np.ndarray) -> tuple[np.ndarray, pd.Index]:
 
 @dataclass(frozen=True, eq=False)
 class TargetAccounts:
-    # Every account id the accounts exports know, hashed once: each file's distinct ids (a hundred
-    # thousand in a big org) are looked up in it.
-    known_ids: pd.Index
+    known: object          # every account id the accounts exports know, distinct, as Arrow text
     by_id: TargetPairs     # target accounts that have an id
     by_name: TargetPairs   # every target account
+
+    @cached_property
+    def known_ids(self) -> pd.Index:
+        """The known ids hashed as Python texts, for the path that codes a file's ids (see contains)."""
+        return pd.Index(self.known.to_numpy(zero_copy_only=False), dtype=object)
 
     def contains(self, reps: KeyCodes, account_ids: pd.Series, account_names: pd.Series,
                  names_coded: Coded | None = None) -> np.ndarray:
@@ -129,13 +132,15 @@ class TargetAccounts:
         a target account, else -1; and those owners. None if an id had two rows (not from
         newest_accounts, which keeps one per id)."""
         import pyarrow as pa
+        import pyarrow.compute as pc
 
         owner_of, owners = self.by_id.owners_coded
-        target_row = pd.Index(self.by_id.accounts, dtype=object)
-        if not target_row.is_unique:
+        target_ids = pa.array(self.by_id.accounts, pa.string())
+        if pc.count_distinct(target_ids).as_py() != len(target_ids):
             return None
-        owner = np.append(owner_of, -1)[target_row.get_indexer(self.known_ids)]
-        return pa.array(self.known_ids.to_numpy(dtype=object), pa.string()), owner, owners
+        target_row = pc.index_in(self.known, value_set=target_ids).fill_null(-1)
+        owner = np.append(owner_of, -1)[target_row.to_numpy(zero_copy_only=False)]
+        return self.known, owner, owners
 
     def _by_known_id(self, reps: KeyCodes, account_ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         """(whether each row's trimmed account id is known, whether it is a target account of the
@@ -169,20 +174,28 @@ def newest_accounts(frames: list[pd.DataFrame]) -> pd.DataFrame:
         return pd.DataFrame(columns=["id", "name", "owner", "is_target"])
     accounts = pd.concat(frames, ignore_index=True)
     ids = accounts["id"].str.strip() if "id" in accounts else pd.Series("", index=accounts.index)
-    key = ids.where(ids != "", "name" + SEP + match_keys(accounts["name"]))
+    blank = ids == ""
+    key = ids
+    if blank.any():   # only accounts without an id are told by their name's key
+        key = ids.where(~blank, "name" + SEP + match_keys(accounts["name"][blank]))
     return (accounts.assign(account_key=key, id=ids)
             .sort_values(["export_time", "file_order", "line"], kind="stable")
             .drop_duplicates("account_key", keep="last"))
 
 
 def target_accounts(accounts: pd.DataFrame) -> TargetAccounts:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     nothing = np.array([], dtype=object)
     if accounts.empty:
-        return TargetAccounts(pd.Index(nothing), TargetPairs(nothing, nothing), TargetPairs(nothing, nothing))
+        return TargetAccounts(pa.array([], pa.string()), TargetPairs(nothing, nothing), TargetPairs(nothing, nothing))
     owners = match_keys(accounts["owner"]).to_numpy(dtype=object)
     targets = accounts["is_target"].to_numpy(dtype=bool)
     ids = accounts["id"].astype(str).to_numpy(dtype=object)
     names = match_keys(accounts["name"]).to_numpy(dtype=object)
     with_id = targets & (ids != "")
-    return TargetAccounts(known_ids=pd.Index(pd.unique(ids[ids != ""]), dtype=object), by_id=TargetPairs(owners[with_id], ids[with_id]),
+    # Distinct by Arrow, in order of first appearance, as pd.unique would give them.
+    known = pc.unique(pa.array(ids[ids != ""], pa.string()))
+    return TargetAccounts(known=known, by_id=TargetPairs(owners[with_id], ids[with_id]),
                           by_name=TargetPairs(owners[targets], names[targets]))
