@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 import spiff_tui.core.text as text_module
 from spiff_tui.core import dedupe
 from spiff_tui.core.dedupe import first_positions
-from spiff_tui.core.labels import concat_frames, first_of, overlay, per_distinct, worded
+import spiff_tui.core.labels as labels_module
+from spiff_tui.core.labels import ARROW_DISTINCT_FROM, concat_frames, first_of, overlay, per_distinct, worded
 from spiff_tui.core.names import display_text, match_key
 from spiff_tui.core.text import TEXT, Coded, blank_mask
 
@@ -103,9 +104,18 @@ texts_or_missing = st.lists(st.sampled_from(["Ann", "Bob", "Cy", "", None]), max
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(texts_or_missing, min_size=1, max_size=4), st.booleans())
-def test_concat_of_categorical_parts_reads_like_a_plain_concat(parts, shared_categories):
-    """Parts whose categories are the very same, or differ (order, members), join to the same values."""
+@given(st.lists(texts_or_missing, min_size=1, max_size=4), st.booleans(), st.sampled_from([10**9, 0]))
+def test_concat_of_categorical_parts_reads_like_a_plain_concat(parts, shared_categories, arrow_distinct_from):
+    """Parts whose categories are the very same, or differ (order, members), join to the same values,
+    whether pandas or Arrow finds the distinct categories."""
+    labels_module.ARROW_DISTINCT_FROM = arrow_distinct_from
+    try:
+        check_concat_of_categorical_parts(parts, shared_categories)
+    finally:
+        labels_module.ARROW_DISTINCT_FROM = ARROW_DISTINCT_FROM
+
+
+def check_concat_of_categorical_parts(parts, shared_categories):
     categories = ["Cy", "Ann", "Bob", ""]
     frames = [pd.DataFrame({"rep": pd.Categorical(values, categories=categories if shared_categories else None)})
               for values in parts]

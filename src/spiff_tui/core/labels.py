@@ -163,8 +163,7 @@ def _union(values: list[pd.Categorical]) -> pd.Categorical:
         return _from_codes(np.concatenate([v.codes for v in values]), first, validate=False)
     if len(values) == 2 and len(first) > BIG_BESIDE * len(values[1].categories):
         return _added_to(values[0], values[1])
-    texts = np.concatenate([v.categories.to_numpy(dtype=object) for v in values])
-    merged, categories = pd.factorize(texts)
+    merged, categories = _distinct(np.concatenate([v.categories.to_numpy(dtype=object) for v in values]))
     # Codes as narrow as the merged categories allow (most columns have a few dozen): pandas would
     # narrow them anyway, and a million codes are gathered and joined here.
     dtype = next(t for t in (np.int8, np.int16, np.int32, np.int64) if len(categories) < np.iinfo(t).max)
@@ -177,6 +176,25 @@ def _union(values: list[pd.Categorical]) -> pd.Categorical:
         pieces.append(v.codes.astype(dtype, copy=False) if same else table[v.codes])
         offset += len(v.categories)
     return _from_codes(np.concatenate(pieces), categories, validate=False)
+
+
+# From this many texts on, Arrow finds the distinct ones quicker than pandas: a big org's exports
+# name a hundred thousand accounts each, four exports 380k texts, 107 ms in pandas and 52 in Arrow
+# (which also leaves the other kind's join running); at 70k texts pandas is quicker.
+ARROW_DISTINCT_FROM = 150_000
+
+
+def _distinct(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """pd.factorize of texts: each one's code in order of first appearance, and the distinct ones."""
+    import pyarrow as pa
+
+    if len(texts) < ARROW_DISTINCT_FROM:
+        return pd.factorize(texts)
+    try:
+        encoded = pa.array(texts, pa.string()).dictionary_encode()
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):   # not all texts
+        return pd.factorize(texts)
+    return encoded.indices.to_numpy(), encoded.dictionary.to_numpy(zero_copy_only=False)
 
 
 # A joined ledger's categories (a hundred thousand reasons) beside a new export's few thousand: only
