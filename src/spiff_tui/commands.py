@@ -99,15 +99,15 @@ def write_file(path: Path, data: bytes) -> None:
     in its place. Through a symbolic link, the file it points to is replaced, not the link."""
     import stat
 
-    target = path.resolve() if path.is_symlink() else path
     try:
-        mode = target.stat().st_mode
+        mode = path.stat().st_mode   # through any links: /dev/stdout may end at a pipe
     except FileNotFoundError:
         mode = None
     if mode is not None and not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
-        with target.open("wb") as handle:
+        with path.open("wb") as handle:
             handle.write(data)
         return
+    target = path.resolve() if path.is_symlink() else path
     temporary = target.with_name(f".{target.name}.tmp")
     temporary.write_bytes(data)
     temporary.replace(target)

@@ -174,6 +174,13 @@ def test_export_to_a_named_pipe_writes_into_the_pipe_and_leaves_it_a_pipe(tmp_pa
     assert received and received[0].decode().startswith("rank,team")
 
 
+def test_export_to_dev_stdout_writes_into_the_pipe_it_leads_to(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "spiff_tui", "export", str(contest(tmp_path)), "--view", "teams",
+                           "-o", "/dev/stdout"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("rank,team") and "wrote teams" in done.stderr
+
+
 def test_export_through_a_symbolic_link_replaces_the_file_it_points_to(tmp_path, capsys):
     data, target, link = contest(tmp_path), tmp_path / "results.csv", tmp_path / "latest.csv"
     target.write_text("old\n")
