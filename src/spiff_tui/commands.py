@@ -37,14 +37,16 @@ def _load(args: argparse.Namespace) -> tuple[Path, Rules] | int:
         return EXIT_USAGE
 
 
-def _snapshot(args: argparse.Namespace):
+def _snapshot(args: argparse.Namespace, full_rows: bool):
+    """The folder scored once; without full_rows, only what the boards read of each row."""
     from spiff_tui.core.snapshot import one_shot_workers, score_folder
 
     loaded = _load(args)
     if isinstance(loaded, int):
         return loaded
     data_dir, rules = loaded
-    return score_folder(data_dir, rules, args.as_of or dt.date.today(), workers=one_shot_workers())
+    return score_folder(data_dir, rules, args.as_of or dt.date.today(), workers=one_shot_workers(),
+                        full_rows=full_rows)
 
 
 def _report_problems(snapshot) -> None:
@@ -59,7 +61,7 @@ def _report_problems(snapshot) -> None:
 def check(args: argparse.Namespace) -> int:
     from spiff_tui.core.report import check_text
 
-    snapshot = _snapshot(args)
+    snapshot = _snapshot(args, full_rows=False)   # check shows boards and counts, no ledger row
     if isinstance(snapshot, int):
         return snapshot
     sys.stdout.write(check_text(snapshot))
@@ -75,7 +77,7 @@ def export(args: argparse.Namespace) -> int:
     if args.format == "xlsx" and args.output is None:
         error("--format xlsx needs -o FILE (a workbook is not written to a terminal)")
         return EXIT_USAGE
-    snapshot = _snapshot(args)
+    snapshot = _snapshot(args, full_rows=args.view == "ledger")
     if isinstance(snapshot, int):
         return snapshot
     _report_problems(snapshot)
@@ -148,7 +150,7 @@ def run_board(args: argparse.Namespace) -> int:
     if args.text or not sys.stdout.isatty() or not _ui_available():
         from spiff_tui.core.report import boards_text
 
-        snapshot = _snapshot(args)
+        snapshot = _snapshot(args, full_rows=False)
         sys.stdout.write(boards_text(snapshot))
         return EXIT_DATA if snapshot.has_errors else EXIT_OK
     from spiff_tui.ui.app import run_app

@@ -22,6 +22,30 @@ SAMPLE = REPO / "sample_data"
 AS_OF = dt.date(2026, 4, 20)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_scoring_for_the_boards_only_gives_the_same_boards_and_counts(tmp_path, workers):
+    """export of a board and check build no row's reason, account or id: the boards, and check's
+    text (its counts of rows counted), must be what the full ledger gives. The sample has replaced
+    opportunity rows, repeated activities, rows off the roster, off target and out of the contest;
+    a second activities export repeats some of its rows again, one without an id."""
+    from spiff_tui.core.report import check_text
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for path in SAMPLE.iterdir():
+        (folder / path.name).write_bytes(path.read_bytes())
+    first = sorted(folder.glob("activities*"))[0].read_text(encoding="utf-8-sig").splitlines()
+    (folder / "activities_zz.csv").write_text("\n".join(first[:40] + ['"","Ava Patel","Call","x","4/14/2026","",""']) + "\n")
+    rules = load_rules(SAMPLE.parent / "rules.toml")
+    full = score_folder(folder, rules, AS_OF, workers=workers)
+    boards = score_folder(folder, rules, AS_OF, workers=workers, full_rows=False)
+    assert "reason" in full.ledger_parts[1] and "reason" not in boards.ledger_parts[1]
+    assert (~full.ledger["counted"]).sum() > 100
+    for view in ("reps", "activity", "teams", "stages"):
+        pd.testing.assert_frame_equal(view_texts(boards, view), view_texts(full, view))
+    assert check_text(boards) == check_text(full)
+
+
 def test_two_threads_give_the_same_ledger_as_one():
     rules = load_rules(SAMPLE.parent / "rules.toml")
     one = score_folder(SAMPLE, rules, AS_OF, workers=1)

@@ -61,6 +61,14 @@ def per_distinct(values: pd.Series | np.ndarray, text_of: Callable[[object], str
 Reason = str | pd.Categorical | Callable[[np.ndarray], pd.Categorical]
 
 
+def none_apply(reasons: Sequence[tuple[object, Reason]], count: int) -> np.ndarray:
+    """Which rows no reason applies to: first_of's second half, without building a text."""
+    undecided = np.ones(count, dtype=bool)
+    for condition, _ in reasons:
+        undecided &= ~np.asarray(condition, dtype=bool)
+    return undecided
+
+
 def first_of(reasons: Sequence[tuple[object, Reason]], count: int) -> tuple[pd.Categorical, np.ndarray]:
     """Each row's first applying reason ('' when none does), and which rows none applied to.
 

@@ -45,6 +45,7 @@ class ScoringMemo:
     """
 
     keeps = True   # results outlive the call: worth preparing what the next rescore can reuse
+    full_rows = True   # every ledger column; else only the boards' (scoring.BOARD_COLUMNS)
 
     def __init__(self, workers: int = 1) -> None:
         self._entries: dict[str, tuple[tuple, object]] = {}
@@ -93,9 +94,10 @@ class NoMemo(ScoringMemo):
 
     keeps = False
 
-    def __init__(self, workers: int = 1, drop_rows: bool = False) -> None:
+    def __init__(self, workers: int = 1, drop_rows: bool = False, full_rows: bool = True) -> None:
         super().__init__(workers)
         self.drop_rows = drop_rows
+        self.full_rows = full_rows
 
     def part(self, name: str, key: tuple, build: Callable[[], Kept]) -> Kept:
         return build()
@@ -154,7 +156,7 @@ def build_ledger_parts(rules: Rules, files: list[FileResult],
         targets_once()   # before any thread needs it
     # A file's place in name order only matters across files: it is not part of the key.
     built = memo.parts([(part_name(result), (rules, result.frame, result.name, result.export_time) + accounts_key,
-                         lambda result=result: score_export(rules, result, targets_once()))
+                         lambda result=result: score_export(rules, result, targets_once(), memo.full_rows))
                         for result in scored])
     for result, part in zip(scored, built):
         parts[result.kind].append(part)
@@ -201,10 +203,10 @@ def targets_of(files: list[FileResult]) -> TargetAccounts:
                                             if f.kind == "accounts" and f.frame is not None]))
 
 
-def score_export(rules: Rules, result: FileResult, targets: TargetAccounts) -> pd.DataFrame:
+def score_export(rules: Rules, result: FileResult, targets: TargetAccounts, full_rows: bool = True) -> pd.DataFrame:
     """One opportunities or activities export's ledger part, before the rules that cross files."""
     score_file = opportunity_rows if result.kind == "opportunities" else activity_rows
-    return score_file(rules, Export(result.frame, result.name, _stamp(result)), targets)
+    return score_file(rules, Export(result.frame, result.name, _stamp(result)), targets, full_rows)
 
 
 def _visible(ledger: pd.DataFrame) -> pd.DataFrame:
@@ -260,13 +262,15 @@ def _mark_superseded(opps: pd.DataFrame) -> pd.DataFrame:
         return opps
     # `opps` is the fresh join of the per-file parts, so it is marked where it stands. An id twice
     # in one export is no newer in either row: the first counts, and the second says so.
-    file_order = opps["_file_order"].to_numpy()
-    same_export = losers & (file_order[winner] == file_order)
-    reason = opps["reason"].array
-    for rows, prefix in ((losers & ~same_export, REPLACED), (same_export, SAME_OPPORTUNITY)):
-        if rows.any():
-            reason = overlay(reason, rows, row_names(files_and_lines(opps), winner[rows], prefix), ROW_NAME_PREFIXES)
-    opps["reason"] = reason
+    if "reason" in opps:   # the rows' own texts (not kept when only the boards are wanted)
+        file_order = opps["_file_order"].to_numpy()
+        same_export = losers & (file_order[winner] == file_order)
+        reason = opps["reason"].array
+        for rows, prefix in ((losers & ~same_export, REPLACED), (same_export, SAME_OPPORTUNITY)):
+            if rows.any():
+                reason = overlay(reason, rows, row_names(files_and_lines(opps), winner[rows], prefix),
+                                 ROW_NAME_PREFIXES)
+        opps["reason"] = reason
     opps.loc[losers, "counted"] = False
     opps.loc[losers, "points"] = 0.0
     return opps
@@ -286,10 +290,11 @@ def _mark_duplicates(acts: pd.DataFrame) -> pd.DataFrame:
     duplicate = repeat | repeat_plain
     if not duplicate.any():
         return acts
-    # A row and the first with its key either both have an id or both have none.
-    texts = row_names(files_and_lines(acts), first[duplicate], SAME_ACTIVITY, SAME_ACTIVITY_ID, has_id)
-    # `acts` is the fresh join of the per-file parts, so it is marked where it stands.
-    acts["reason"] = overlay(acts["reason"].array, duplicate, texts, ROW_NAME_PREFIXES)
+    if "reason" in acts:   # the rows' own texts (not kept when only the boards are wanted)
+        # A row and the first with its key either both have an id or both have none.
+        texts = row_names(files_and_lines(acts), first[duplicate], SAME_ACTIVITY, SAME_ACTIVITY_ID, has_id)
+        # `acts` is the fresh join of the per-file parts, so it is marked where it stands.
+        acts["reason"] = overlay(acts["reason"].array, duplicate, texts, ROW_NAME_PREFIXES)
     acts.loc[duplicate, "counted"] = False
     acts.loc[duplicate, "is_call"] = False
     return acts

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from spiff_tui.core.accounts import TargetAccounts
-from spiff_tui.core.labels import categorical, constant, first_of, per_distinct, worded
+from spiff_tui.core.labels import categorical, constant, first_of, none_apply, per_distinct, worded
 from spiff_tui.core.names import display_text
 from spiff_tui.core.rules import Rules, ScoringTable
 from spiff_tui.core.text import (
@@ -126,7 +126,22 @@ def _not_target(account: pd.Categorical, rep: pd.Categorical) -> pd.Categorical:
 # otherwise copy the columns of one type into one block, for every file.
 
 
-def opportunity_rows(rules: Rules, export: Export, targets: TargetAccounts) -> pd.DataFrame:
+# What the boards read of a ledger part; a one-shot command that shows no ledger row (an export of
+# a board, `check`) scores only these, and no row's reason text, account or id is built.
+BOARD_COLUMNS = ["kind", "rep", "stage_or_type", "points", "counted", "file", "line", "is_call"]
+
+
+def _decided(reasons: list[tuple], count: int, full_rows: bool) -> tuple[pd.Categorical | None, np.ndarray]:
+    """(each row's reason, which rows count); without full rows, only which rows count."""
+    return first_of(reasons, count) if full_rows else (None, none_apply(reasons, count))
+
+
+def _part(columns: dict, full_rows: bool) -> pd.DataFrame:
+    kept = columns if full_rows else {c: v for c, v in columns.items() if c in BOARD_COLUMNS or c in HIDDEN_COLUMNS}
+    return pd.DataFrame(kept, copy=False)
+
+
+def opportunity_rows(rules: Rules, export: Export, targets: TargetAccounts, full_rows: bool = True) -> pd.DataFrame:
     opps = export.frame
     count = len(opps)
     blank = pd.Series("", index=opps.index, dtype=object)
@@ -137,7 +152,7 @@ def opportunity_rows(rules: Rules, export: Export, targets: TargetAccounts) -> p
     currency = opps.get("amount_currency", pd.Series(rules.input.currency, index=opps.index))
     rates = dict(rules.input.rates) | {rules.input.currency: 1.0}
     amount_base = amount * _per_distinct_value(currency, lambda code: rates.get(code, np.nan), float)
-    account = display_labels(opps.get("account", blank))
+    account = display_labels(opps.get("account", blank)) if full_rows else None
     # Only the cells the tables' rules read are taken per table, not the whole export's.
     wanted = list(dict.fromkeys(c for c in [t.credit for t in rules.tables] + _TABLE_COLUMNS if c in opps))
 
@@ -152,19 +167,28 @@ def opportunity_rows(rules: Rules, export: Export, targets: TargetAccounts) -> p
         claimed |= rows
         part = opps.loc[rows, wanted]
         keys, display, team = _Roster(rules).people(part.get(table.credit, blank[rows]))
-        reason, ok = _table_reasons(rules, table, part, keys, display, account[rows], stages, rows, stage_text[rows],
-                                    amount[rows], amount_base[rows], currency[rows], targets)
+        reason, ok = _table_reasons(rules, table, part, keys, display, account, stages, rows, stage_text[rows],
+                                    amount[rows], amount_base[rows], currency[rows], targets, full_rows)
         points[rows] = np.where(ok, np.nan_to_num(stages.numbers(table.points_by_stage_key)[rows]), 0.0)
         counted[rows] = ok
         kinds.append((rows, table.kind))
         reps.append((rows, display))
         teams.append((rows, team))
         shown_stages.append((rows, _stage_shown(stages, table, rows)))
-        reasons.append((rows, reason))
+        if full_rows:
+            reasons.append((rows, reason))
     unscored = ~claimed
     reasons += [(unscored & types.rows_blank(), "no opportunity type"),
                 (unscored, lambda hit: worded(display_labels(opps["type"][hit]), "type '{}' is not scored"))]
     everyone = np.ones(count, dtype=bool)
+    if not full_rows:
+        return _part({"kind": first_of(kinds + [(everyone, "opportunity")], count)[0],
+                      "rep": first_of(reps + [(everyone, display_labels(opps.get("owner", blank)))], count)[0],
+                      "stage_or_type": first_of(shown_stages + [(everyone, stage_text)], count)[0],
+                      "points": points, "counted": counted, "file": constant(export.name, count),
+                      "line": opps["line"].to_numpy(), "is_call": np.zeros(count, dtype=bool),
+                      "_export_time": np.full(count, export.stamp, dtype="datetime64[ns]"),
+                      "_dedupe_key": ids, "_has_id": (ids != "").to_numpy(dtype=bool)}, full_rows)
     return pd.DataFrame({
         "kind": first_of(kinds + [(everyone, "opportunity")], count)[0],
         "record_id": safe_text(ids),
@@ -197,9 +221,10 @@ def _stage_shown(stages: _Keyed, table: ScoringTable, rows: np.ndarray) -> pd.Ca
 
 
 def _table_reasons(rules: Rules, table: ScoringTable, part: pd.DataFrame, keys: KeyCodes,
-                   display: pd.Categorical, account: pd.Categorical, stages: _Keyed, rows: np.ndarray, stage_text: pd.Categorical,
-                   amount: pd.Series, amount_base: pd.Series, currency: pd.Series,
-                   targets: TargetAccounts) -> tuple[pd.Categorical, np.ndarray]:
+                   display: pd.Categorical, account: pd.Categorical | None, stages: _Keyed, rows: np.ndarray,
+                   stage_text: pd.Categorical, amount: pd.Series, amount_base: pd.Series, currency: pd.Series,
+                   targets: TargetAccounts, full_rows: bool = True) -> tuple[pd.Categorical | None, np.ndarray]:
+    """(each of the table's rows' reason, which count); `account` is the export's, over all its rows."""
     roster = _Roster(rules)
     blank = pd.Series("", index=part.index, dtype=object)
     credit_header = rules.columns["opportunities"][table.credit][0]
@@ -208,7 +233,7 @@ def _table_reasons(rules: Rules, table: ScoringTable, part: pd.DataFrame, keys: 
     reasons.append((roster.off_roster(keys), lambda hit: worded(display[hit], "{} is not on the roster")))
     if table.target_accounts_only:
         is_target = targets.contains(keys, part.get("account_id", blank), part.get("account", blank))
-        reasons.append((~is_target, lambda hit: _not_target(account[hit], display[hit])))
+        reasons.append((~is_target, lambda hit: _not_target(account[rows][hit], display[hit])))
     if "amount" in part:
         # Only cells that did not read as an amount can be bad ones: the rest are not looked at again.
         bad_amount = amount.isna().to_numpy().copy()
@@ -228,10 +253,10 @@ def _table_reasons(rules: Rules, table: ScoringTable, part: pd.DataFrame, keys: 
     reasons.append((stages.rows_blank()[rows], "no stage"))
     reasons.append((~stages.rows_in(table.points_by_stage_key.keys())[rows],
                     lambda hit: worded(stage_text[hit], "stage '{}' has no points")))
-    return first_of(reasons, len(part))
+    return _decided(reasons, len(part), full_rows)
 
 
-def activity_rows(rules: Rules, export: Export, targets: TargetAccounts) -> pd.DataFrame:
+def activity_rows(rules: Rules, export: Export, targets: TargetAccounts, full_rows: bool = True) -> pd.DataFrame:
     acts = export.frame
     count = len(acts)
     roster = _Roster(rules)
@@ -248,12 +273,18 @@ def activity_rows(rules: Rules, export: Export, targets: TargetAccounts) -> pd.D
     reasons.append((~types.rows_in({match_key(t) for t in q.activity_types}),
                     lambda hit: worded(type_text[hit], "type '{}' does not count")))
     account_names = Coded(acts.get("account", blank))   # for the board's text and the target test
-    account = labels(account_names, account_names.displays())
+    account = labels(account_names, account_names.displays()) if full_rows else None
     if q.target_accounts_only:
         is_target = targets.contains(keys, acts.get("account_id", blank), acts.get("account", blank),
                                      names_coded=account_names)
         reasons.append((~is_target, lambda hit: _not_target(account[hit], display[hit])))
-    reason, counted = first_of(reasons, count)
+    reason, counted = _decided(reasons, count, full_rows)
+    if not full_rows:
+        return _part({"kind": constant("activity", count), "rep": display, "stage_or_type": type_text,
+                      "points": np.zeros(count), "counted": counted, "file": constant(export.name, count),
+                      "line": acts["line"].to_numpy(),
+                      "is_call": counted & types.rows_in({match_key(t) for t in q.call_types}),
+                      "_dedupe_key": _dedupe_keys(acts, ids), "_has_id": (ids != "").to_numpy(dtype=bool)}, full_rows)
     return pd.DataFrame({"kind": constant("activity", count), "record_id": safe_text(ids), "rep": display,
                          "team": team, "stage_or_type": type_text, "points": np.zeros(count),
                          "counted": counted, "reason": reason, "file": constant(export.name, count),

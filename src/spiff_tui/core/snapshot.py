@@ -102,12 +102,13 @@ def score(rules: Rules, files: list[FileResult], as_of: dt.date, memo: ScoringMe
 
 
 def score_folder(folder: Path, rules: Rules, as_of: dt.date, reader: FolderReader | None = None,
-                 memo: ScoringMemo | None = None, workers: int = 1) -> Snapshot:
+                 memo: ScoringMemo | None = None, workers: int = 1, full_rows: bool = True) -> Snapshot:
     """Read and score a folder. Without a reader and memo it is one-shot scoring (the CLI), which may
-    spread the files over `workers` threads."""
+    spread the files over `workers` threads; and without full_rows its ledger holds only what the
+    boards read (scoring.BOARD_COLUMNS), for a command that shows no ledger row."""
     files = (reader or FolderReader(workers=workers)).read(folder, rules)
     # The list is this function's own, so one-shot scoring may free the rows once they are scored.
-    return score(rules, files, as_of, memo or NoMemo(workers, drop_rows=reader is None))
+    return score(rules, files, as_of, memo or NoMemo(workers, drop_rows=reader is None, full_rows=full_rows))
 
 
 def one_shot_workers() -> int:
