@@ -136,9 +136,11 @@ def _decided(reasons: list[tuple], count: int, full_rows: bool) -> tuple[pd.Cate
     return first_of(reasons, count) if full_rows else (None, none_apply(reasons, count))
 
 
-def _part(columns: dict, full_rows: bool) -> pd.DataFrame:
-    kept = columns if full_rows else {c: v for c, v in columns.items() if c in BOARD_COLUMNS or c in HIDDEN_COLUMNS}
-    return pd.DataFrame(kept, copy=False)
+def _part(board: dict, rest, full_rows: bool) -> pd.DataFrame:
+    """A ledger part from the boards' columns and, with full rows, the rest (`rest()` builds them),
+    in the ledger's column order."""
+    columns = board | rest() if full_rows else board
+    return pd.DataFrame({c: columns[c] for c in LEDGER_COLUMNS + HIDDEN_COLUMNS if c in columns}, copy=False)
 
 
 def opportunity_rows(rules: Rules, export: Export, targets: TargetAccounts, full_rows: bool = True) -> pd.DataFrame:
@@ -175,34 +177,22 @@ def opportunity_rows(rules: Rules, export: Export, targets: TargetAccounts, full
         reps.append((rows, display))
         teams.append((rows, team))
         shown_stages.append((rows, _stage_shown(stages, table, rows)))
-        if full_rows:
-            reasons.append((rows, reason))
+        reasons.append((rows, reason))
     unscored = ~claimed
     reasons += [(unscored & types.rows_blank(), "no opportunity type"),
                 (unscored, lambda hit: worded(display_labels(opps["type"][hit]), "type '{}' is not scored"))]
     everyone = np.ones(count, dtype=bool)
-    if not full_rows:
-        return _part({"kind": first_of(kinds + [(everyone, "opportunity")], count)[0],
-                      "rep": first_of(reps + [(everyone, display_labels(opps.get("owner", blank)))], count)[0],
-                      "stage_or_type": first_of(shown_stages + [(everyone, stage_text)], count)[0],
-                      "points": points, "counted": counted, "file": constant(export.name, count),
-                      "line": opps["line"].to_numpy(), "is_call": np.zeros(count, dtype=bool),
-                      "_export_time": np.full(count, export.stamp, dtype="datetime64[ns]"),
-                      "_dedupe_key": ids, "_has_id": (ids != "").to_numpy(dtype=bool)}, full_rows)
-    return pd.DataFrame({
-        "kind": first_of(kinds + [(everyone, "opportunity")], count)[0],
-        "record_id": safe_text(ids),
-        "rep": first_of(reps + [(everyone, display_labels(opps.get("owner", blank)))], count)[0],
-        "team": first_of(teams, count)[0],
-        "stage_or_type": first_of(shown_stages + [(everyone, stage_text)], count)[0],
-        "points": points, "counted": counted,
-        "reason": first_of(reasons, count)[0],
-        "file": constant(export.name, count), "line": opps["line"].to_numpy(),
-        "account": account,
-        "date": opps["created_day"].to_numpy(), "amount": amount.to_numpy(dtype=float),
-        "is_call": np.zeros(count, dtype=bool),
-        "_export_time": np.full(count, export.stamp, dtype="datetime64[ns]"),
-        "_dedupe_key": ids, "_has_id": (ids != "").to_numpy(dtype=bool)}, copy=False)
+    board = {"kind": first_of(kinds + [(everyone, "opportunity")], count)[0],
+             "rep": first_of(reps + [(everyone, display_labels(opps.get("owner", blank)))], count)[0],
+             "stage_or_type": first_of(shown_stages + [(everyone, stage_text)], count)[0],
+             "points": points, "counted": counted, "file": constant(export.name, count),
+             "line": opps["line"].to_numpy(), "is_call": np.zeros(count, dtype=bool),
+             "_export_time": np.full(count, export.stamp, dtype="datetime64[ns]"),
+             "_dedupe_key": ids, "_has_id": (ids != "").to_numpy(dtype=bool)}
+    return _part(board, lambda: {"record_id": safe_text(ids), "team": first_of(teams, count)[0],
+                                 "reason": first_of(reasons, count)[0], "account": account,
+                                 "date": opps["created_day"].to_numpy(), "amount": amount.to_numpy(dtype=float)},
+                 full_rows)
 
 
 def _per_distinct_value(values: pd.Series, function, dtype) -> np.ndarray:
@@ -279,20 +269,13 @@ def activity_rows(rules: Rules, export: Export, targets: TargetAccounts, full_ro
                                      names_coded=account_names)
         reasons.append((~is_target, lambda hit: _not_target(account[hit], display[hit])))
     reason, counted = _decided(reasons, count, full_rows)
-    if not full_rows:
-        return _part({"kind": constant("activity", count), "rep": display, "stage_or_type": type_text,
-                      "points": np.zeros(count), "counted": counted, "file": constant(export.name, count),
-                      "line": acts["line"].to_numpy(),
-                      "is_call": counted & types.rows_in({match_key(t) for t in q.call_types}),
-                      "_dedupe_key": _dedupe_keys(acts, ids), "_has_id": (ids != "").to_numpy(dtype=bool)}, full_rows)
-    return pd.DataFrame({"kind": constant("activity", count), "record_id": safe_text(ids), "rep": display,
-                         "team": team, "stage_or_type": type_text, "points": np.zeros(count),
-                         "counted": counted, "reason": reason, "file": constant(export.name, count),
-                         "line": acts["line"].to_numpy(), "account": account,
-                         "date": acts["date_day"].to_numpy(), "amount": np.full(count, np.nan),
-                         "is_call": counted & types.rows_in({match_key(t) for t in q.call_types}),
-                         "_dedupe_key": _dedupe_keys(acts, ids), "_has_id": (ids != "").to_numpy(dtype=bool)},
-                        copy=False)
+    board = {"kind": constant("activity", count), "rep": display, "stage_or_type": type_text,
+             "points": np.zeros(count), "counted": counted, "file": constant(export.name, count),
+             "line": acts["line"].to_numpy(), "is_call": counted & types.rows_in({match_key(t) for t in q.call_types}),
+             "_dedupe_key": _dedupe_keys(acts, ids), "_has_id": (ids != "").to_numpy(dtype=bool)}
+    return _part(board, lambda: {"record_id": safe_text(ids), "team": team, "reason": reason, "account": account,
+                                 "date": acts["date_day"].to_numpy(), "amount": np.full(count, np.nan)},
+                 full_rows)
 
 
 # An activity without an id is told by these cells.
