@@ -18,7 +18,7 @@ import pandas as pd
 
 from spiff_tui.core.dedupe import distinct_by_number, first_by_words, folded, padded_key_words
 from spiff_tui.core.labels import concat_frames, overlay
-from spiff_tui.core.row_names import ROW_NAME_PREFIXES, SAME_ACTIVITY_ID, files_and_lines, row_names
+from spiff_tui.core.row_names import ROW_NAME_PREFIXES, SAME_ACTIVITY_ID, row_names
 
 
 @dataclass(frozen=True, eq=False)
@@ -28,7 +28,10 @@ class SeenIds:
     hashes: np.ndarray       # each distinct id's hash (uint64), sorted
     first_rows: np.ndarray   # the row where each first appears, in the same order
     keys: object             # every row's id (an Arrow chunked array), to check a match byte for byte
-    rows: int
+
+    @property
+    def rows(self) -> int:
+        return len(self.keys)
 
 
 def seen_ids(parts: tuple[pd.DataFrame, ...]) -> SeenIds | None:
@@ -41,7 +44,7 @@ def seen_ids(parts: tuple[pd.DataFrame, ...]) -> SeenIds | None:
         return None
     numbers = folded(words)
     distinct = distinct_by_number(words, numbers)
-    return None if distinct is None else SeenIds(numbers[distinct], distinct, keys, len(numbers))
+    return None if distinct is None else SeenIds(numbers[distinct], distinct, keys)
 
 
 def append(last: pd.DataFrame, seen: SeenIds, added: pd.DataFrame) -> tuple[pd.DataFrame, SeenIds] | None:
@@ -78,7 +81,7 @@ def append(last: pd.DataFrame, seen: SeenIds, added: pd.DataFrame) -> tuple[pd.D
     duplicate = np.zeros(len(joined), dtype=bool)
     duplicate[seen.rows:] = first != np.arange(seen.rows, seen.rows + len(added))
     if duplicate.any():
-        texts = row_names(files_and_lines(joined), first[duplicate[seen.rows:]], SAME_ACTIVITY_ID)
+        texts = row_names(joined, first[duplicate[seen.rows:]], SAME_ACTIVITY_ID)
         joined["reason"] = overlay(joined["reason"].array, duplicate, texts, ROW_NAME_PREFIXES)
         joined.loc[duplicate, "counted"] = False
         joined.loc[duplicate, "is_call"] = False
@@ -87,7 +90,7 @@ def append(last: pd.DataFrame, seen: SeenIds, added: pd.DataFrame) -> tuple[pd.D
     at = np.searchsorted(seen.hashes, numbers[new_first][order])
     ids = SeenIds(np.insert(seen.hashes, at, numbers[new_first][order]),
                   np.insert(seen.first_rows, at, new_first[order] + seen.rows),
-                  pa.chunked_array(seen.keys.chunks + new_keys.chunks, pa.large_string()), seen.rows + len(added))
+                  pa.chunked_array(seen.keys.chunks + new_keys.chunks, pa.large_string()))
     return joined, ids
 
 

@@ -107,14 +107,9 @@ def overlay(base: pd.Categorical, hit: np.ndarray, replacement: pd.Categorical,
     # The replacements are mostly new texts (row names): only a clash needs the merge.
     if prefixes is not None:
         base_texts = _starting_with(base_texts, prefixes)
-    if len(base_texts) and _any_among(replacement.categories.to_numpy(dtype=object), base_texts):
+    if len(base_texts) and (_places_in(replacement.categories.to_numpy(dtype=object), base_texts) >= 0).any():
         return categorical(codes, categories)
     return _from_codes(codes, categories, validate=False)
-
-
-def _any_among(texts: np.ndarray, others: np.ndarray) -> bool:
-    """Whether any of `texts` is one of `others`."""
-    return bool((_places_in(texts, others) >= 0).any())
 
 
 def _places_in(texts: np.ndarray, others: np.ndarray) -> np.ndarray:

@@ -22,7 +22,6 @@ from spiff_tui.core.row_names import (
     SAME_ACTIVITY,
     SAME_ACTIVITY_ID,
     SAME_OPPORTUNITY,
-    files_and_lines,
     row_names,
 )
 from spiff_tui.core.rules import Rules
@@ -44,7 +43,6 @@ class ScoringMemo:
     A rescore after one new opportunities export then leaves a million activities alone.
     """
 
-    keeps = True   # results outlive the call: worth preparing what the next rescore can reuse
     full_rows = True   # every ledger column; else only the boards' (scoring.BOARD_COLUMNS)
 
     def __init__(self, workers: int = 1) -> None:
@@ -91,8 +89,6 @@ class NoMemo(ScoringMemo):
     freed once they are joined. With workers > 1 the files' parts are built on that many threads.
     With drop_rows, the list of files given to build_ledger_parts is changed in place: once the
     parts are built each file keeps only its row count, which frees the read rows before the join."""
-
-    keeps = False
 
     def __init__(self, workers: int = 1, drop_rows: bool = False, full_rows: bool = True) -> None:
         super().__init__(workers)
@@ -188,7 +184,7 @@ def _joined_activities(parts: dict[str, list[pd.DataFrame]], memo: ScoringMemo) 
             parts["activities"] = []
             return appended[0]
     activities = _visible(_mark_duplicates(_concat(parts, "activities")))
-    if memo.keeps and joined:
+    if not isinstance(memo, NoMemo) and joined:   # its results outlive this call
         # Ready for the next export to be added: about 20 ms at a million rows, where joining every
         # export again takes over 100.
         seen = seen_ids(joined)
@@ -268,7 +264,7 @@ def _mark_superseded(opps: pd.DataFrame) -> pd.DataFrame:
         reason = opps["reason"].array
         for rows, prefix in ((losers & ~same_export, REPLACED), (same_export, SAME_OPPORTUNITY)):
             if rows.any():
-                reason = overlay(reason, rows, row_names(files_and_lines(opps), winner[rows], prefix),
+                reason = overlay(reason, rows, row_names(opps, winner[rows], prefix),
                                  ROW_NAME_PREFIXES)
         opps["reason"] = reason
     opps.loc[losers, "counted"] = False
@@ -292,7 +288,7 @@ def _mark_duplicates(acts: pd.DataFrame) -> pd.DataFrame:
         return acts
     if "reason" in acts:   # the rows' own texts (not kept when only the boards are wanted)
         # A row and the first with its key either both have an id or both have none.
-        texts = row_names(files_and_lines(acts), first[duplicate], SAME_ACTIVITY, SAME_ACTIVITY_ID, has_id)
+        texts = row_names(acts, first[duplicate], SAME_ACTIVITY, SAME_ACTIVITY_ID, has_id)
         # `acts` is the fresh join of the per-file parts, so it is marked where it stands.
         acts["reason"] = overlay(acts["reason"].array, duplicate, texts, ROW_NAME_PREFIXES)
     acts.loc[duplicate, "counted"] = False

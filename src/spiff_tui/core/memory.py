@@ -50,14 +50,14 @@ def tune_allocators() -> None:
         _numpy_huge_pages(False)
 
 
-def _numpy_huge_pages(enabled: bool) -> bool | None:
-    """numpy's switch for MADV_HUGEPAGE (the one NUMPY_MADVISE_HUGEPAGE sets at import); the
-    previous setting, or None where this numpy has no such switch."""
+def _numpy_huge_pages(enabled: bool) -> None:
+    """numpy's switch for MADV_HUGEPAGE (the one NUMPY_MADVISE_HUGEPAGE sets at import), where this
+    numpy has one."""
     import numpy as np
 
     for module in ("_core", "core"):
         switch = getattr(getattr(np, module, None), "multiarray", None)
         switch = getattr(switch, "_set_madvise_hugepage", None)
         if switch is not None:
-            return bool(switch(enabled))
-    return None
+            switch(enabled)
+            return
