@@ -20,7 +20,7 @@ from spiff_tui.core.rules import load_rules
 from spiff_tui.ui import demo
 from spiff_tui.ui import format as fmt
 from spiff_tui.ui.exporting import export_folder, export_name
-from spiff_tui.ui.rescore import Settle, folder_stamps
+from spiff_tui.ui.rescore import Settle, folder_stamps, rescore
 from spiff_tui.ui.tv import next_pane
 from spiff_tui.ui.watcher import FolderWatcher
 
@@ -82,6 +82,36 @@ def test_exports_never_go_to_the_data_folder(tmp_path, monkeypatch):
     assert export_folder(data, data) == home
     assert export_name("ledger-Ann Lee/../x", dt.datetime(2026, 4, 30, 9, 5, 7)) == \
         "spiff-ledger-ann-lee-x-20260430-090507.csv"
+
+
+def test_a_rescore_hands_over_the_boards_before_it_scores_the_rows(small):
+    """The boards-only outcome comes first, from the same read and stamps, with the same boards."""
+    from spiff_tui.core.folder import FolderReader
+    from spiff_tui.core.ledger import ScoringMemo
+
+    handed = []
+    memo = ScoringMemo()
+
+    def boards_first(outcome):
+        # Handed over before the full scoring has put anything in the memo.
+        handed.append((outcome, memo.last("boards")))
+
+    outcome = rescore(small.data, small.rules, FolderReader(), None, dt.date(2026, 4, 15), memo,
+                      boards_first=boards_first)
+    [(boards, memo_then)] = handed
+    assert memo_then is None
+    assert not boards.snapshot.full_rows and outcome.snapshot.full_rows
+    assert boards.stamps == outcome.stamps and boards.rules_error is None
+    # Hand-worked in appkit.py: Ann 6, Bob 3, Cy 2, Di 0.
+    for result in (boards, outcome):
+        reps = result.snapshot.view("reps").set_index("rep")["total_points"]
+        assert reps.to_dict() == {"Ann Lee": 6, "Bob Ray": 3, "Cy Dunn": 2, "Di Fox": 0}
+    # Nothing to show: no rules, so nothing is handed over.
+    small.rules.write_text("[contest\n", encoding="utf-8")
+    handed.clear()
+    failed = rescore(small.data, small.rules, FolderReader(), None, dt.date(2026, 4, 15), ScoringMemo(),
+                     boards_first=boards_first)
+    assert failed.snapshot is None and failed.failure and handed == []
 
 
 def test_tv_cycles_teams_reps_activity():

@@ -31,6 +31,9 @@ class Snapshot:
     as_of: dt.date
     scored_at: dt.datetime
     generation: int
+    # Without full rows the ledger parts hold only what the boards read (scoring.BOARD_COLUMNS):
+    # no reason, account or id, so no drilldown can be laid out from them.
+    full_rows: bool = True
 
     @property
     def ledger(self) -> pd.DataFrame:
@@ -98,7 +101,8 @@ def score(rules: Rules, files: list[FileResult], as_of: dt.date, memo: ScoringMe
     # A rescore that changed no file (the live board rescans every few seconds) reuses the boards.
     views = dict(memo.part("boards", (rules, opportunities, activities, as_of), boards))
     return Snapshot(rules=rules, files=tuple(files), ledger_parts=(opportunities, activities), views=views,
-                    as_of=as_of, scored_at=dt.datetime.now(), generation=next(_generations))
+                    as_of=as_of, scored_at=dt.datetime.now(), generation=next(_generations),
+                    full_rows=memo.full_rows)
 
 
 def score_folder(folder: Path, rules: Rules, as_of: dt.date, reader: FolderReader | None = None,

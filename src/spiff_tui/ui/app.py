@@ -81,6 +81,7 @@ class SpiffApp(LiveScoring, ShowsScores, PrefetchesDrilldowns, TvMode, App[int])
         self.failure: str | None = None
         self.tv_interval = tv_interval
         self._start_tv = tv
+        self._rep_to_open: str | None = None
         # Show the last run's board at start, and keep each new one for the next start.
         self.keeps_last_board = last_board
         self.init_live(watcher_factory, rescan_seconds)
@@ -183,7 +184,7 @@ class SpiffApp(LiveScoring, ShowsScores, PrefetchesDrilldowns, TvMode, App[int])
     def open_rep(self, rep: str) -> None:
         from spiff_tui.ui.screens.rep_ledger import RepLedgerScreen
 
-        if self._scored("drilldowns"):
+        if self._scored("drilldowns", rows=True, rep=rep):
             self.push_screen(RepLedgerScreen(self.snapshot, rep, self.drilldown_rows(self.snapshot, rep)))
 
     def open_team(self, team: str) -> None:
@@ -192,12 +193,25 @@ class SpiffApp(LiveScoring, ShowsScores, PrefetchesDrilldowns, TvMode, App[int])
         if self._scored("drilldowns"):
             self.push_screen(TeamScreen(self.snapshot, team))
 
-    def _scored(self, what: str) -> bool:
-        """Whether there is a snapshot; the last run's board alone has no rows behind it to show."""
+    def _scored(self, what: str, rows: bool = False, rep: str | None = None) -> bool:
+        """Whether there is a snapshot (with every ledger row's columns, if `rows`); the last run's
+        board alone has no rows behind it to show. A rep asked for while the first board's rows are
+        still being gathered is opened when they are."""
         if self.snapshot is None and self.card is not None:
             self.notify(f"the board is the last run's until the folder is read; {what} open then",
                         timeout=4, markup=False)
+        if rows and self.snapshot is not None and not self.snapshot.full_rows:
+            self._rep_to_open = rep
+            self.notify(f"gathering the rows behind the board; {rep}'s opens in a moment",
+                        timeout=3, markup=False)
+            return False
         return self.snapshot is not None
+
+    def on_rows_ready(self) -> None:
+        """The first full snapshot is shown: open the rep asked for while it was being scored."""
+        rep, self._rep_to_open = self._rep_to_open, None
+        if rep is not None and len(self.screen_stack) == 1 and not self.tv:
+            self.open_rep(rep)
 
     def action_back(self) -> None:
         if self.tv:

@@ -16,7 +16,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from spiff_tui.ui.housekeeping import drop_removed_widget_renders
 from spiff_tui.ui.messages import FolderChanged, ReadProgress, RescoreFailed, ScoresReady
-from spiff_tui.ui.rescore import DEBOUNCE_SECONDS, SETTLE_SECONDS, Settle, folder_stamps, rescore
+from spiff_tui.ui.rescore import DEBOUNCE_SECONDS, SETTLE_SECONDS, Outcome, Settle, folder_stamps, rescore
 
 if TYPE_CHECKING:
     from spiff_tui.core.folder import FolderReader
@@ -162,16 +162,23 @@ class LiveScoring:
     @work(thread=True, exclusive=True, exit_on_error=False, group="rescore")
     def _rescore_worker(self, request: int) -> None:
         reader, memo = self._engine_caches()
+        worker = get_current_worker()
+
+        def show(outcome: Outcome) -> None:
+            if worker.is_cancelled:
+                return
+            if outcome.snapshot is not None:
+                self.post_message(ScoresReady(outcome.snapshot, request, outcome.stamps, outcome.rules_error))
+            else:
+                self.post_message(RescoreFailed(outcome.failure or "rescore failed", request, outcome.stamps))
+
+        # Until a first snapshot is shown the board is empty (or the last run's): its numbers first.
         outcome = rescore(self.data_dir, self.rules_path, reader, self.rules, self.today(), memo,
-                          lambda done, total: self.post_message(ReadProgress(done, total)))
+                          lambda done, total: self.post_message(ReadProgress(done, total)),
+                          boards_first=show if getattr(self, "snapshot", None) is None else None)
         if outcome.snapshot is not None:
             reader.workers = memo.workers = 1
-        if get_current_worker().is_cancelled:
-            return
-        if outcome.snapshot is not None:
-            self.post_message(ScoresReady(outcome.snapshot, request, outcome.stamps, outcome.rules_error))
-        else:
-            self.post_message(RescoreFailed(outcome.failure or "rescore failed", request, outcome.stamps))
+        show(outcome)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "rescore" or event.state not in (

@@ -42,7 +42,8 @@ class PrefetchesDrilldowns:
 
     def _prefetch(self, rep: str) -> None:
         self._prefetch_timer = None
-        if self.snapshot is not None and len(self.screen_stack) == 1 and rep == self._highlighted_rep:
+        if (self.snapshot is not None and self.snapshot.full_rows and len(self.screen_stack) == 1
+                and rep == self._highlighted_rep):
             self._prefetch_worker(self.snapshot, rep)
 
     # On the rescore thread: it waits behind a running rescore instead of competing with it.

@@ -33,6 +33,9 @@ class ShowsScores:
     def on_rescore_started(self) -> None:
         self._show_header(busy=True)
 
+    def on_rows_ready(self) -> None:
+        """Hook for the app: the first snapshot with every ledger row's columns is shown."""
+
     def on_read_progress(self, message: ReadProgress) -> None:
         if self.rescoring:   # a late message after the result is shown says nothing new
             self._show_header(busy=True, progress=(message.done, message.total))
@@ -50,10 +53,13 @@ class ShowsScores:
         self.banner = banner_of(snapshot)
         shown = self._show_boards(flash=previous is not None or self.card is not None)
         self.card = None
-        self._show_header()
+        # A boards-only snapshot is followed by the full one from the same rescore.
+        self._show_header(busy=not snapshot.full_rows)
+        if not snapshot.full_rows:
+            return
         if self.keeps_last_board and not message.rules_error and shown is not None:
             self._keep_board(snapshot, *shown, message.stamps)
-        if previous is not None:
+        if previous is not None and previous.full_rows:
             self._announce_closed_won(previous, snapshot)
         for screen in self.screen_stack[1:]:
             update = getattr(screen, "update_snapshot", None)
@@ -61,6 +67,8 @@ class ShowsScores:
                 result = update(snapshot)
                 if inspect.isawaitable(result):
                     await result
+        if previous is not None and not previous.full_rows:
+            self.on_rows_ready()
 
     def on_rescore_failed(self, message: RescoreFailed) -> None:
         if self.is_stale(message):

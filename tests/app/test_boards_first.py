@@ -1,0 +1,99 @@
+"""The first rescore shows the boards as soon as they are scored, before every ledger row's columns
+are built for the drilldowns; those follow from the same rescore and replace the boards-only scores."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from appkit import loaded, make_app, wait_for
+
+import spiff_tui.core.snapshot as snapshot_module
+from spiff_tui.ui.last_board import card_path
+from spiff_tui.ui.screens.rep_ledger import RepLedgerScreen
+
+
+@pytest.fixture
+def held_full_scoring(monkeypatch):
+    """Scoring with full rows waits until the test sets the gate; boards-only scoring does not.
+    Yields the gate and whether each scoring so far had full rows."""
+    gate = threading.Event()
+    real = snapshot_module.score
+    scorings = []
+
+    def held(rules, files, as_of, memo=None):
+        full_rows = memo is None or memo.full_rows
+        scorings.append(full_rows)
+        if full_rows:
+            gate.wait(30)
+        return real(rules, files, as_of, memo)
+
+    monkeypatch.setattr(snapshot_module, "score", held)
+    yield gate, scorings
+    gate.set()
+
+
+def _board(app) -> dict[str, list[str]]:
+    reps, teams = app.table("reps-table"), app.table("teams-table")
+    return {"reps": reps.visible_keys(), "total": reps.column_texts("total"),
+            "teams": teams.visible_keys(), "team total": teams.column_texts("total")}
+
+
+# Hand-worked in appkit.py: Ann 6, Bob 3, Cy 2, Di 0; Alpha 6 + 3 = 9, Beta 2 + 0 = 2.
+EXPECTED = {"reps": ["Ann Lee", "Bob Ray", "Cy Dunn", "Di Fox"], "total": ["6", "3", "2", "0"],
+            "teams": ["Alpha", "Beta"], "team total": ["9", "2"]}
+
+
+async def test_the_first_board_is_shown_before_the_drilldown_rows_are_built(small, held_full_scoring):
+    gate, scorings = held_full_scoring
+    app = make_app(small)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: app.snapshot is not None, "the boards-only scores")
+        await pilot.pause()
+        assert not app.snapshot.full_rows
+        assert _board(app) == EXPECTED
+        # The full scoring is running (held): the header says so, and no card is kept yet.
+        assert scorings == [False, True] and app.rescoring
+        assert "scoring" in app.query_one("#header").plain
+        assert not card_path(small.data).exists()
+        # A boards-only ledger has no reasons to show.
+        assert "reason" not in app.snapshot.ledger_parts[0]
+        gate.set()
+        await loaded(pilot)
+        assert app.snapshot.full_rows
+        assert _board(app) == EXPECTED
+        assert card_path(small.data).exists()
+
+
+async def test_a_rep_asked_for_early_opens_when_the_rows_are_ready(small, held_full_scoring):
+    gate, _ = held_full_scoring
+    app = make_app(small)
+    async with app.run_test(size=(120, 30)) as pilot:
+        notes = []
+        original = app.notify
+        app.notify = lambda message, **options: (notes.append(message), original(message, **options))
+        await wait_for(pilot, lambda: app.snapshot is not None, "the boards-only scores")
+        await pilot.pause()
+        app.table("reps-table").focus()
+        await pilot.press("enter")   # the cursor is on the leader, Ann Lee
+        await pilot.pause()
+        assert len(app.screen_stack) == 1
+        assert notes == ["gathering the rows behind the board; Ann Lee's opens in a moment"]
+        gate.set()
+        await wait_for(pilot, lambda: isinstance(app.screen, RepLedgerScreen), "Ann Lee's drilldown")
+        assert app.screen.rep == "Ann Lee"
+
+
+async def test_later_rescores_score_only_once(small, held_full_scoring):
+    gate, scorings = held_full_scoring
+    gate.set()
+    app = make_app(small)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot)
+        assert scorings == [False, True]
+        first = app.snapshot.generation
+        app.action_rescore()
+        await wait_for(pilot, lambda: app.snapshot.generation > first and not app.rescoring, "the rescore")
+        # One scoring, with full rows: the board already had scores to show.
+        assert scorings == [False, True, True]
+        assert app.snapshot.full_rows and _board(app) == EXPECTED
