@@ -15,21 +15,24 @@ from spiff_tui.ui.screens.rep_ledger import RepLedgerScreen
 
 @pytest.fixture
 def held_full_scoring(monkeypatch):
-    """Scoring with full rows waits until the test sets the gate; boards-only scoring does not.
-    Yields the gate and whether each scoring so far had full rows."""
+    """Building every ledger row's columns waits until the test sets the gate; scoring the boards
+    alone does not. Yields the gate and the steps taken so far: 'boards' and 'rows'."""
     gate = threading.Event()
-    real = snapshot_module.score
-    scorings = []
+    steps = []
+    boards, rows = snapshot_module.board_ledger_parts, snapshot_module.build_ledger_parts
 
-    def held(rules, files, as_of, memo=None):
-        full_rows = memo is None or memo.full_rows
-        scorings.append(full_rows)
-        if full_rows:
-            gate.wait(30)
-        return real(rules, files, as_of, memo)
+    def held_boards(*args, **kwargs):
+        steps.append("boards")
+        return boards(*args, **kwargs)
 
-    monkeypatch.setattr(snapshot_module, "score", held)
-    yield gate, scorings
+    def held_rows(*args, **kwargs):
+        steps.append("rows")
+        gate.wait(30)
+        return rows(*args, **kwargs)
+
+    monkeypatch.setattr(snapshot_module, "board_ledger_parts", held_boards)
+    monkeypatch.setattr(snapshot_module, "build_ledger_parts", held_rows)
+    yield gate, steps
     gate.set()
 
 
@@ -45,7 +48,7 @@ EXPECTED = {"reps": ["Ann Lee", "Bob Ray", "Cy Dunn", "Di Fox"], "total": ["6", 
 
 
 async def test_the_first_board_is_shown_before_the_drilldown_rows_are_built(small, held_full_scoring):
-    gate, scorings = held_full_scoring
+    gate, steps = held_full_scoring
     app = make_app(small)
     async with app.run_test(size=(120, 30)) as pilot:
         await wait_for(pilot, lambda: app.snapshot is not None, "the boards-only scores")
@@ -53,7 +56,7 @@ async def test_the_first_board_is_shown_before_the_drilldown_rows_are_built(smal
         assert not app.snapshot.full_rows
         assert _board(app) == EXPECTED
         # The full scoring is running (held): the header says so, and no card is kept yet.
-        assert scorings == [False, True] and app.rescoring
+        assert steps == ["boards", "rows"] and app.rescoring
         assert "scoring" in app.query_one("#header").plain
         assert not card_path(small.data).exists()
         # A boards-only ledger has no reasons to show.
@@ -85,15 +88,15 @@ async def test_a_rep_asked_for_early_opens_when_the_rows_are_ready(small, held_f
 
 
 async def test_later_rescores_score_only_once(small, held_full_scoring):
-    gate, scorings = held_full_scoring
+    gate, steps = held_full_scoring
     gate.set()
     app = make_app(small)
     async with app.run_test(size=(120, 30)) as pilot:
         await loaded(pilot)
-        assert scorings == [False, True]
+        assert steps == ["boards", "rows"]
         first = app.snapshot.generation
         app.action_rescore()
         await wait_for(pilot, lambda: app.snapshot.generation > first and not app.rescoring, "the rescore")
-        # One scoring, with full rows: the board already had scores to show.
-        assert scorings == [False, True, True]
+        # Every row at once: the board already had scores to show.
+        assert steps == ["boards", "rows", "rows"]
         assert app.snapshot.full_rows and _board(app) == EXPECTED

@@ -13,7 +13,9 @@ import pandas as pd
 import pytest
 from contest import view_texts
 
+import spiff_tui.core.ledger as ledger_module
 from spiff_tui.core.folder import FolderReader
+from spiff_tui.core.ledger import score_export
 from spiff_tui.core.rules import load_rules
 from spiff_tui.core.scoring import BOARD_COLUMNS
 from spiff_tui.core.snapshot import score_folder
@@ -46,6 +48,51 @@ def test_scoring_for_the_boards_only_gives_the_same_boards_and_counts(tmp_path, 
     for view in ("reps", "activity", "teams", "stages"):
         pd.testing.assert_frame_equal(view_texts(boards, view), view_texts(full, view))
     assert check_text(boards) == check_text(full)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_boards_first_then_every_row_gives_what_one_scoring_gives(tmp_path, workers, monkeypatch):
+    """The live board's first rescore hands over the boards, then builds each file's full part from
+    the work done for them: the boards and the ledger must be those of a scoring in one go, also
+    when the memo already holds some files' parts (they are not scored again)."""
+    from spiff_tui.core.ledger import ScoringMemo
+    from spiff_tui.core.snapshot import score
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for path in SAMPLE.iterdir():
+        (folder / path.name).write_bytes(path.read_bytes())
+    rules = load_rules(SAMPLE.parent / "rules.toml")
+    memo = ScoringMemo(workers)
+    reader = FolderReader()
+    score(rules, reader.read(folder, rules), AS_OF, memo)   # the sample's parts, memoised
+    first = sorted(folder.glob("activities*"))[0].read_text(encoding="utf-8-sig").splitlines()
+    (folder / "activities_zz.csv").write_text("\n".join(first[:40] + ['"","Ava Patel","Call","x","4/14/2026","",""']) + "\n")
+    opportunities = (folder / "opportunities_2026-04-30.csv").read_text(encoding="utf-8-sig").splitlines()
+    (folder / "opportunities_zz.csv").write_text("\n".join(opportunities[:30]) + "\n")
+    scored_anew = []
+
+    def scored_again(*args):
+        scored_anew.append(args)
+        return score_export(*args)
+
+    monkeypatch.setattr(ledger_module, "score_export", scored_again)
+    for memo_now in (memo, ScoringMemo(workers)):
+        handed = []
+        staged = score(rules, reader.read(folder, rules), AS_OF, memo_now, boards_first=handed.append)
+        # Each file's full part was built from the work done for the boards, or taken from the memo.
+        assert scored_anew == []
+        with monkeypatch.context() as unpatched:
+            unpatched.setattr(ledger_module, "score_export", score_export)
+            whole = score_folder(folder, rules, AS_OF)
+        [boards] = handed
+        assert not boards.full_rows and staged.full_rows
+        assert all(set(part.columns) <= set(BOARD_COLUMNS) for part in boards.ledger_parts)
+        assert (~whole.ledger["counted"]).sum() > 100 and whole.ledger["reason"].str.startswith("same ").any()
+        for view in ("reps", "activity", "teams", "stages"):
+            pd.testing.assert_frame_equal(view_texts(boards, view), view_texts(whole, view))
+            pd.testing.assert_frame_equal(view_texts(staged, view), view_texts(whole, view))
+        pd.testing.assert_frame_equal(view_texts(staged, "ledger"), view_texts(whole, "ledger"))
 
 
 def test_two_threads_give_the_same_ledger_as_one():

@@ -26,11 +26,14 @@ from spiff_tui.core.row_names import (
 )
 from spiff_tui.core.rules import Rules
 from spiff_tui.core.scoring import (
+    BOARD_COLUMNS,
+    HIDDEN_COLUMNS,
     LEDGER_COLUMNS,
     Export,
     activity_rows,
     empty_ledger,
     opportunity_rows,
+    staged_rows,
 )
 
 Kept = TypeVar("Kept")
@@ -126,33 +129,23 @@ def _same_key(old: tuple, new: tuple) -> bool:
                                         for a, b in zip(old, new))
 
 
-def build_ledger_parts(rules: Rules, files: list[FileResult],
-                       memo: ScoringMemo | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def build_ledger_parts(rules: Rules, files: list[FileResult], memo: ScoringMemo | None = None,
+                       staged: dict[str, Callable[[], pd.DataFrame]] | None = None
+                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(opportunity part, activity part) of the ledger.
 
     Each file's rows are scored on their own and memoised; only the rules that cross files —
-    newest snapshot wins, an activity id counts once — run over the whole part every time.
+    newest snapshot wins, an activity counts once — run over the whole part every time. `staged`
+    gives, by part name, a file's part from the work done for its boards (board_ledger_parts).
     """
     memo = memo or NoMemo()
-    # The accounts exports in name order; only their order among themselves matters.
-    accounts_key = tuple(x for f in files if f.kind == "accounts" and f.frame is not None
-                         for x in (f.frame, f.name, f.export_time))
-    targets = None
-
-    def targets_once() -> TargetAccounts:
-        nonlocal targets
-        if targets is None:   # kept by the memo while the accounts exports are unchanged
-            targets = memo.part("targets", accounts_key, lambda: targets_of(files))
-        return targets
-
+    targets_once, accounts_key = _targets(files, memo)
     parts: dict[str, list[pd.DataFrame]] = {"opportunities": [], "activities": []}
-    scored = [result for result in files
-              if result.kind in parts and result.frame is not None and not result.frame.empty]
-    if memo.workers > 1:
-        targets_once()   # before any thread needs it
+    scored = _scored_files(files, parts)
     # A file's place in name order only matters across files: it is not part of the key.
-    built = memo.parts([(part_name(result), (rules, result.frame, result.name, result.export_time) + accounts_key,
-                         lambda result=result: score_export(rules, result, targets_once(), memo.full_rows))
+    built = memo.parts([(part_name(result), _part_key(rules, result, accounts_key),
+                         (staged or {}).get(part_name(result))
+                         or (lambda result=result: score_export(rules, result, targets_once(), memo.full_rows)))
                         for result in scored])
     for result, part in zip(scored, built):
         parts[result.kind].append(part)
@@ -169,6 +162,59 @@ def build_ledger_parts(rules: Rules, files: list[FileResult],
          lambda: _visible(_mark_superseded(_concat(parts, "opportunities")))),
         ("activities", tuple(parts["activities"]), lambda: _joined_activities(parts, memo))])
     return opportunities, activities
+
+
+def board_ledger_parts(rules: Rules, files: list[FileResult], memo: ScoringMemo
+                       ) -> tuple[tuple[pd.DataFrame, pd.DataFrame], dict[str, Callable[[], pd.DataFrame]]]:
+    """The ledger parts with only the boards' columns (scoring.BOARD_COLUMNS), joined by the rules
+    that cross files; and by part name, each file's full part, built on demand from that work, for
+    build_ledger_parts (a file whose full part the memo holds is not scored again, and has none).
+    Nothing is memoised but the target accounts."""
+    targets_once, accounts_key = _targets(files, memo)
+    parts: dict[str, list[pd.DataFrame]] = {"opportunities": [], "activities": []}
+    scored = _scored_files(files, parts)
+    known = [memo.kept(part_name(result), _part_key(rules, result, accounts_key)) for result in scored]
+    fresh = iter(_built([(part_name(result), (), lambda result=result: staged_rows(
+        rules, result.kind, _export_of(result), targets_once()))
+        for result, part in zip(scored, known) if part is None], memo.workers))
+    full_parts = {}
+    for result, part in zip(scored, known):
+        if part is None:
+            staged = next(fresh)
+            parts[result.kind].append(staged.board)
+            full_parts[part_name(result)] = staged.full
+        else:   # build_ledger_parts takes it from the memo
+            parts[result.kind].append(part[[c for c in part.columns if c in BOARD_COLUMNS + HIDDEN_COLUMNS]])
+    joined = _built([("", (), lambda: _visible(_mark_superseded(_concat(parts, "opportunities")))),
+                     ("", (), lambda: _visible(_mark_duplicates(_concat(parts, "activities"))))], memo.workers)
+    return (joined[0], joined[1]), full_parts
+
+
+def _targets(files: list[FileResult], memo: ScoringMemo) -> tuple[Callable[[], TargetAccounts], tuple]:
+    """The target accounts, made on first use (and kept by the memo while the accounts exports are
+    unchanged); and what they are made from, which every file's part key holds."""
+    # The accounts exports in name order; only their order among themselves matters.
+    accounts_key = tuple(x for f in files if f.kind == "accounts" and f.frame is not None
+                         for x in (f.frame, f.name, f.export_time))
+    targets = None
+
+    def targets_once() -> TargetAccounts:
+        nonlocal targets
+        if targets is None:
+            targets = memo.part("targets", accounts_key, lambda: targets_of(files))
+        return targets
+
+    if memo.workers > 1:
+        targets_once()   # before any thread needs it
+    return targets_once, accounts_key
+
+
+def _scored_files(files: list[FileResult], parts: dict[str, list]) -> list[FileResult]:
+    return [result for result in files if result.kind in parts and result.frame is not None and not result.frame.empty]
+
+
+def _part_key(rules: Rules, result: FileResult, accounts_key: tuple) -> tuple:
+    return (rules, result.frame, result.name, result.export_time) + accounts_key
 
 
 def _joined_activities(parts: dict[str, list[pd.DataFrame]], memo: ScoringMemo) -> pd.DataFrame:
@@ -202,7 +248,11 @@ def targets_of(files: list[FileResult]) -> TargetAccounts:
 def score_export(rules: Rules, result: FileResult, targets: TargetAccounts, full_rows: bool = True) -> pd.DataFrame:
     """One opportunities or activities export's ledger part, before the rules that cross files."""
     score_file = opportunity_rows if result.kind == "opportunities" else activity_rows
-    return score_file(rules, Export(result.frame, result.name, _stamp(result)), targets, full_rows)
+    return score_file(rules, _export_of(result), targets, full_rows)
+
+
+def _export_of(result: FileResult) -> Export:
+    return Export(result.frame, result.name, _stamp(result))
 
 
 def _visible(ledger: pd.DataFrame) -> pd.DataFrame:

@@ -6,6 +6,8 @@ distinct value, and a row holds only codes."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -131,19 +133,46 @@ def _not_target(account: pd.Categorical, rep: pd.Categorical) -> pd.Categorical:
 BOARD_COLUMNS = ["kind", "rep", "stage_or_type", "points", "counted", "file", "line", "is_call"]
 
 
-def _decided(reasons: list[tuple], count: int, full_rows: bool) -> tuple[pd.Categorical | None, np.ndarray]:
-    """(each row's reason, which rows count); without full rows, only which rows count."""
-    return first_of(reasons, count) if full_rows else (None, none_apply(reasons, count))
+def _decided(reasons: list[tuple], count: int) -> tuple[Callable[[], pd.Categorical], np.ndarray]:
+    """(a function giving each row's reason, which rows count): which rows count now, their reasons
+    when asked (only the drilldowns read them)."""
+    return (lambda: first_of(reasons, count)[0]), none_apply(reasons, count)
 
 
-def _part(board: dict, rest, full_rows: bool) -> pd.DataFrame:
-    """A ledger part from the boards' columns and, with full rows, the rest (`rest()` builds them),
-    in the ledger's column order."""
-    columns = board | rest() if full_rows else board
+@dataclass(frozen=True)
+class StagedPart:
+    """A file's ledger part in two steps: the boards' columns, worked out at once, and every column,
+    built when asked from the work already done for the first."""
+
+    board: pd.DataFrame
+    full: Callable[[], pd.DataFrame]
+
+
+def _staged(board: dict, rest: Callable[[], dict]) -> StagedPart:
+    """From the boards' columns and a function building the rest, both in the ledger's column order."""
+    return StagedPart(_part(board), lambda: _part(board | rest()))
+
+
+def _part(columns: dict) -> pd.DataFrame:
     return pd.DataFrame({c: columns[c] for c in LEDGER_COLUMNS + HIDDEN_COLUMNS if c in columns}, copy=False)
 
 
+def staged_rows(rules: Rules, kind: str, export: Export, targets: TargetAccounts) -> StagedPart:
+    """An opportunities or activities export's ledger part, in two steps."""
+    return (_opportunity_stages if kind == "opportunities" else _activity_stages)(rules, export, targets)
+
+
 def opportunity_rows(rules: Rules, export: Export, targets: TargetAccounts, full_rows: bool = True) -> pd.DataFrame:
+    staged = _opportunity_stages(rules, export, targets)
+    return staged.full() if full_rows else staged.board
+
+
+def activity_rows(rules: Rules, export: Export, targets: TargetAccounts, full_rows: bool = True) -> pd.DataFrame:
+    staged = _activity_stages(rules, export, targets)
+    return staged.full() if full_rows else staged.board
+
+
+def _opportunity_stages(rules: Rules, export: Export, targets: TargetAccounts) -> StagedPart:
     opps = export.frame
     count = len(opps)
     blank = pd.Series("", index=opps.index, dtype=object)
@@ -154,7 +183,8 @@ def opportunity_rows(rules: Rules, export: Export, targets: TargetAccounts, full
     currency = opps.get("amount_currency", pd.Series(rules.input.currency, index=opps.index))
     rates = dict(rules.input.rates) | {rules.input.currency: 1.0}
     amount_base = amount * _per_distinct_value(currency, lambda code: rates.get(code, np.nan), float)
-    account = display_labels(opps.get("account", blank)) if full_rows else None
+    # Built once if a reason or the drilldowns need it; the boards do not.
+    account = functools.cache(lambda: display_labels(opps.get("account", blank)))
     # Only the cells the tables' rules read are taken per table, not the whole export's.
     wanted = list(dict.fromkeys(c for c in [t.credit for t in rules.tables] + _TABLE_COLUMNS if c in opps))
 
@@ -170,14 +200,15 @@ def opportunity_rows(rules: Rules, export: Export, targets: TargetAccounts, full
         part = opps.loc[rows, wanted]
         keys, display, team = _Roster(rules).people(part.get(table.credit, blank[rows]))
         reason, ok = _table_reasons(rules, table, part, keys, display, account, stages, rows, stage_text[rows],
-                                    amount[rows], amount_base[rows], currency[rows], targets, full_rows)
+                                    amount[rows], amount_base[rows], currency[rows], targets)
         points[rows] = np.where(ok, np.nan_to_num(stages.numbers(table.points_by_stage_key)[rows]), 0.0)
         counted[rows] = ok
         kinds.append((rows, table.kind))
         reps.append((rows, display))
         teams.append((rows, team))
         shown_stages.append((rows, _stage_shown(stages, table, rows)))
-        reasons.append((rows, reason))
+        # The table's rows are all undecided when first_of comes to them: its reasons are theirs.
+        reasons.append((rows, lambda hit, reason=reason: reason()))
     unscored = ~claimed
     reasons += [(unscored & types.rows_blank(), "no opportunity type"),
                 (unscored, lambda hit: worded(display_labels(opps["type"][hit]), "type '{}' is not scored"))]
@@ -189,10 +220,9 @@ def opportunity_rows(rules: Rules, export: Export, targets: TargetAccounts, full
              "line": opps["line"].to_numpy(), "is_call": np.zeros(count, dtype=bool),
              "_export_time": np.full(count, export.stamp, dtype="datetime64[ns]"),
              "_dedupe_key": ids, "_has_id": (ids != "").to_numpy(dtype=bool)}
-    return _part(board, lambda: {"record_id": safe_text(ids), "team": first_of(teams, count)[0],
-                                 "reason": first_of(reasons, count)[0], "account": account,
-                                 "date": opps["created_day"].to_numpy(), "amount": amount.to_numpy(dtype=float)},
-                 full_rows)
+    return _staged(board, lambda: {"record_id": safe_text(ids), "team": first_of(teams, count)[0],
+                                   "reason": first_of(reasons, count)[0], "account": account(),
+                                   "date": opps["created_day"].to_numpy(), "amount": amount.to_numpy(dtype=float)})
 
 
 def _per_distinct_value(values: pd.Series, function, dtype) -> np.ndarray:
@@ -211,10 +241,11 @@ def _stage_shown(stages: _Keyed, table: ScoringTable, rows: np.ndarray) -> pd.Ca
 
 
 def _table_reasons(rules: Rules, table: ScoringTable, part: pd.DataFrame, keys: KeyCodes,
-                   display: pd.Categorical, account: pd.Categorical | None, stages: _Keyed, rows: np.ndarray,
+                   display: pd.Categorical, account: Callable[[], pd.Categorical], stages: _Keyed, rows: np.ndarray,
                    stage_text: pd.Categorical, amount: pd.Series, amount_base: pd.Series, currency: pd.Series,
-                   targets: TargetAccounts, full_rows: bool = True) -> tuple[pd.Categorical | None, np.ndarray]:
-    """(each of the table's rows' reason, which count); `account` is the export's, over all its rows."""
+                   targets: TargetAccounts) -> tuple[Callable[[], pd.Categorical], np.ndarray]:
+    """(a function giving each of the table's rows' reason, which count); `account()` is the export's
+    account names, over all its rows."""
     roster = _Roster(rules)
     blank = pd.Series("", index=part.index, dtype=object)
     credit_header = rules.columns["opportunities"][table.credit][0]
@@ -223,7 +254,7 @@ def _table_reasons(rules: Rules, table: ScoringTable, part: pd.DataFrame, keys: 
     reasons.append((roster.off_roster(keys), lambda hit: worded(display[hit], "{} is not on the roster")))
     if table.target_accounts_only:
         is_target = targets.contains(keys, part.get("account_id", blank), part.get("account", blank))
-        reasons.append((~is_target, lambda hit: _not_target(account[rows][hit], display[hit])))
+        reasons.append((~is_target, lambda hit: _not_target(account()[rows][hit], display[hit])))
     if "amount" in part:
         # Only cells that did not read as an amount can be bad ones: the rest are not looked at again.
         bad_amount = amount.isna().to_numpy().copy()
@@ -243,10 +274,10 @@ def _table_reasons(rules: Rules, table: ScoringTable, part: pd.DataFrame, keys: 
     reasons.append((stages.rows_blank()[rows], "no stage"))
     reasons.append((~stages.rows_in(table.points_by_stage_key.keys())[rows],
                     lambda hit: worded(stage_text[hit], "stage '{}' has no points")))
-    return _decided(reasons, len(part), full_rows)
+    return _decided(reasons, len(part))
 
 
-def activity_rows(rules: Rules, export: Export, targets: TargetAccounts, full_rows: bool = True) -> pd.DataFrame:
+def _activity_stages(rules: Rules, export: Export, targets: TargetAccounts) -> StagedPart:
     acts = export.frame
     count = len(acts)
     roster = _Roster(rules)
@@ -262,20 +293,20 @@ def activity_rows(rules: Rules, export: Export, targets: TargetAccounts, full_ro
     reasons.append((types.rows_blank(), "no activity type"))
     reasons.append((~types.rows_in({match_key(t) for t in q.activity_types}),
                     lambda hit: worded(type_text[hit], "type '{}' does not count")))
-    account_names = Coded(acts.get("account", blank))   # for the board's text and the target test
-    account = labels(account_names, account_names.displays()) if full_rows else None
+    account_names = Coded(acts.get("account", blank))   # for the target test and the rows' text
+    account = functools.cache(lambda: labels(account_names, account_names.displays()))
     if q.target_accounts_only:
         is_target = targets.contains(keys, acts.get("account_id", blank), acts.get("account", blank),
                                      names_coded=account_names)
-        reasons.append((~is_target, lambda hit: _not_target(account[hit], display[hit])))
-    reason, counted = _decided(reasons, count, full_rows)
+        reasons.append((~is_target, lambda hit: _not_target(account()[hit], display[hit])))
+    reason, counted = _decided(reasons, count)
     board = {"kind": constant("activity", count), "rep": display, "stage_or_type": type_text,
              "points": np.zeros(count), "counted": counted, "file": constant(export.name, count),
              "line": acts["line"].to_numpy(), "is_call": counted & types.rows_in({match_key(t) for t in q.call_types}),
              "_dedupe_key": _dedupe_keys(acts, ids), "_has_id": (ids != "").to_numpy(dtype=bool)}
-    return _part(board, lambda: {"record_id": safe_text(ids), "team": team, "reason": reason, "account": account,
-                                 "date": acts["date_day"].to_numpy(), "amount": np.full(count, np.nan)},
-                 full_rows)
+    return _staged(board, lambda: {"record_id": safe_text(ids), "team": team, "reason": reason(),
+                                   "account": account(), "date": acts["date_day"].to_numpy(),
+                                   "amount": np.full(count, np.nan)})
 
 
 # An activity without an id is told by these cells.

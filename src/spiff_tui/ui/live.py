@@ -16,7 +16,14 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from spiff_tui.ui.housekeeping import drop_removed_widget_renders
 from spiff_tui.ui.messages import FolderChanged, ReadProgress, RescoreFailed, ScoresReady
-from spiff_tui.ui.rescore import DEBOUNCE_SECONDS, SETTLE_SECONDS, Outcome, Settle, folder_stamps, rescore
+from spiff_tui.ui.rescore import (
+    DEBOUNCE_SECONDS,
+    SETTLE_SECONDS,
+    Outcome,
+    Settle,
+    folder_stamps,
+    rescore,
+)
 
 if TYPE_CHECKING:
     from spiff_tui.core.folder import FolderReader

@@ -76,13 +76,11 @@ def rescore(folder: Path, rules_path: Path, reader: FolderReader, last_rules: Ru
             boards_first: Callable[[Outcome], None] | None = None) -> Outcome:
     """Re-read the rules (keeping the last good ones if the file is invalid), then read and score.
 
-    With `boards_first`, the files once read are first scored for the boards alone, in about half
-    the time, and that outcome is handed to it before the full scoring (every ledger row's columns,
-    for the drilldowns) begins: a board with nothing to show gets its numbers sooner.
+    With `boards_first`, the outcome of scoring the boards alone is handed to it before every ledger
+    row's columns (for the drilldowns) are built: a board with nothing to show gets its numbers sooner.
 
     Never raises: any failure comes back as a one-line message so the board keeps its snapshot.
     """
-    from spiff_tui.core.ledger import NoMemo
     from spiff_tui.core.rules import RulesError, load_rules
     from spiff_tui.core.snapshot import score
 
@@ -98,11 +96,8 @@ def rescore(folder: Path, rules_path: Path, reader: FolderReader, last_rules: Ru
         return Outcome(stamps, rules_error=rules_error, failure=rules_error)
     try:
         files = reader.read(folder, rules, progress)
-        if boards_first is not None:
-            workers = memo.workers if memo is not None else 1
-            boards = score(rules, files, as_of, NoMemo(workers, full_rows=False))
-            boards_first(Outcome(stamps, rules=rules, snapshot=boards, rules_error=rules_error))
-        snapshot = score(rules, files, as_of, memo)
+        snapshot = score(rules, files, as_of, memo, boards_first and (
+            lambda boards: boards_first(Outcome(stamps, rules=rules, snapshot=boards, rules_error=rules_error))))
     except Exception as exc:  # noqa: BLE001 — scoring bugs or a vanished folder keep the last good board
         return Outcome(stamps, rules=rules, rules_error=rules_error,
                        failure=f"rescore failed: {type(exc).__name__}: {exc}")
