@@ -100,3 +100,5 @@ async def test_later_rescores_score_only_once(small, held_full_scoring):
         # Every row at once: the board already had scores to show.
         assert steps == ["boards", "rows", "rows"]
         assert app.snapshot.full_rows and _board(app) == EXPECTED
+        # Once the result was out, the rescore thread made what the next activities export needs.
+        assert app._memo.last("activity_ids") is not None

@@ -96,6 +96,27 @@ def test_an_export_that_sorts_first_or_a_removed_one_joins_every_export_again(tm
     assert snapshot.ledger["reason"].tolist() == [""] and snapshot.ledger["counted"].tolist() == [True]
 
 
+def test_the_id_index_is_made_once_the_result_is_out_and_the_next_export_uses_it(tmp_path, monkeypatch):
+    folder = make_contest(tmp_path)
+    rules = load_rules(folder / "rules.toml")
+    reader, memo = FolderReader(keep_last_good=True), ScoringMemo()
+    made = []
+    monkeypatch.setattr(ledger_module, "seen_ids", lambda parts: made.append(parts) or activity_append.seen_ids(parts))
+    write(folder, "a.csv", csv_text(ACTS_HEADER, [act("a1", "Ava Patel", "Call")]))
+    score_folder(folder, rules, AS_OF, reader, memo)
+    # The full join leaves the index for later: the rescore's result did not wait for it.
+    assert made == [] and memo.last("activity_ids") is None
+    memo.finish_later()
+    assert len(made) == 1 and memo.last("activity_ids") is not None
+    write(folder, "b.csv", csv_text(ACTS_HEADER, [act("a1", "Ava Patel", "Call")]))
+    appended = []
+    monkeypatch.setattr(ledger_module, "append", lambda *args: appended.append(args) or activity_append.append(*args))
+    second = score_folder(folder, rules, AS_OF, reader, memo)
+    # The added export was checked against the index made earlier, not a new one.
+    assert len(appended) == 1 and len(made) == 1
+    assert second.ledger["reason"].tolist() == ["", "same Activity ID as a.csv:2"]
+
+
 def test_ids_sharing_a_hash_are_left_to_the_full_join(tmp_path, monkeypatch):
     # Every id hashes alike: the lookup finds another id's row, sees the bytes differ, and gives up.
     monkeypatch.setattr(activity_append, "folded", lambda words: np.zeros(len(words[0]), dtype=np.uint64))

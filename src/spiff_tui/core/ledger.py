@@ -50,6 +50,7 @@ class ScoringMemo:
 
     def __init__(self, workers: int = 1) -> None:
         self._entries: dict[str, tuple[tuple, object]] = {}
+        self._later: dict[str, tuple[tuple, Callable[[], object]]] = {}
         self.workers = workers
 
     def part(self, name: str, key: tuple, build: Callable[[], Kept]) -> Kept:
@@ -74,10 +75,28 @@ class ScoringMemo:
         return self._entries.get(name)
 
     def remember(self, name: str, key: tuple, result: object) -> None:
+        self._later.pop(name, None)
         self._entries[name] = (key, result)
+
+    def remember_later(self, name: str, key: tuple, build: Callable[[], object]) -> None:
+        """Remember build()'s result as `name` once finish_later() runs (or it is first asked for):
+        work only a later rescore reads, left until this one's result is out. A None is not kept."""
+        self._later[name] = (key, build)
+
+    def forget_later(self) -> None:
+        self._later.clear()
+
+    def finish_later(self) -> None:
+        while self._later:
+            name, (key, build) = self._later.popitem()
+            result = build()
+            if result is not None:
+                self._entries[name] = (key, result)
 
     def kept(self, name: str, key: tuple) -> object | None:
         """What was remembered as `name` under this very key, else None."""
+        if name in self._later:
+            self.finish_later()
         entry = self._entries.get(name)
         return entry[1] if entry is not None and _same_key(entry[0], key) else None
 
@@ -85,6 +104,8 @@ class ScoringMemo:
         """Forget parts of files that are gone."""
         for name in set(self._entries) - names:
             del self._entries[name]
+        for name in set(self._later) - names:
+            del self._later[name]
 
 
 class NoMemo(ScoringMemo):
@@ -231,11 +252,9 @@ def _joined_activities(parts: dict[str, list[pd.DataFrame]], memo: ScoringMemo) 
             return appended[0]
     activities = _visible(_mark_duplicates(_concat(parts, "activities")))
     if not isinstance(memo, NoMemo) and joined:   # its results outlive this call
-        # Ready for the next export to be added: about 20 ms at a million rows, where joining every
-        # export again takes over 100.
-        seen = seen_ids(joined)
-        if seen is not None:
-            memo.remember("activity_ids", joined, seen)
+        # Ready for the next export to be added: some 20-40 ms at a million rows, where joining every
+        # export again takes over 100; made once this rescore's result is out.
+        memo.remember_later("activity_ids", joined, lambda: seen_ids(joined))
     return activities
 
 

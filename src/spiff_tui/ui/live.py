@@ -186,6 +186,10 @@ class LiveScoring:
         if outcome.snapshot is not None:
             reader.workers = memo.workers = 1
         show(outcome)
+        try:
+            memo.finish_later()
+        except Exception:  # noqa: BLE001 — only speeds up a later rescore, which can do without it
+            memo.forget_later()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "rescore" or event.state not in (
