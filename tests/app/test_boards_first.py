@@ -102,3 +102,33 @@ async def test_later_rescores_score_only_once(small, held_full_scoring):
         assert app.snapshot.full_rows and _board(app) == EXPECTED
         # Once the result was out, the rescore thread made what the next activities export needs.
         assert app._memo.last("activity_ids") is not None
+
+
+async def test_rows_that_fail_to_build_leave_the_board_and_say_so(small, monkeypatch):
+    real = snapshot_module.build_ledger_parts
+
+    def broken(*args, **kwargs):
+        raise MemoryError("no room for the rows")
+
+    monkeypatch.setattr(snapshot_module, "build_ledger_parts", broken)
+    app = make_app(small)
+    async with app.run_test(size=(120, 30)) as pilot:
+        notes = []
+        original = app.notify
+        app.notify = lambda message, **options: (notes.append(message), original(message, **options))
+        await wait_for(pilot, lambda: app.failure is not None and not app.rescoring, "the failed rescore")
+        # The boards stay as scored, and the header names the failure.
+        assert _board(app) == EXPECTED and not app.snapshot.full_rows
+        assert "no room for the rows" in app.query_one("#header").plain
+        app.table("reps-table").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert len(app.screen_stack) == 1
+        assert notes[-1] == "the rows behind the board could not be gathered; r rescores"
+        # A rescore that can build them opens the way.
+        monkeypatch.setattr(snapshot_module, "build_ledger_parts", real)
+        app.action_rescore()
+        await loaded(pilot)
+        assert app.snapshot.full_rows and app.failure is None
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, RepLedgerScreen), "Ann Lee's drilldown")

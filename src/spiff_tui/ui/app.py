@@ -201,9 +201,13 @@ class SpiffApp(LiveScoring, ShowsScores, PrefetchesDrilldowns, TvMode, App[int])
             self.notify(f"the board is the last run's until the folder is read; {what} open then",
                         timeout=4, markup=False)
         if rows and self.snapshot is not None and not self.snapshot.full_rows:
-            self._rep_to_open = rep
-            self.notify(f"gathering the rows behind the board; {rep}'s opens in a moment",
-                        timeout=3, markup=False)
+            if self.rescoring:
+                self._rep_to_open = rep
+                self.notify(f"gathering the rows behind the board; {rep}'s opens in a moment",
+                            timeout=3, markup=False)
+            else:   # the rescore failed after the boards were shown: the header says why
+                self.notify("the rows behind the board could not be gathered; r rescores",
+                            severity="warning", timeout=4, markup=False)
             return False
         return self.snapshot is not None
 
