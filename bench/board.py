@@ -13,7 +13,7 @@ The first start has an empty cache folder, so nothing of an earlier run is shown
                 delay any wait for the app to be idle);
   rows ready    the scores with every ledger row's columns are drawn: drilldowns open from here
                 (the first rescore draws the boards as soon as they are scored, then builds the rows);
-then, with the rows ready, the time to open the drilldown of the rep with the most ledger rows
+then, with the rows ready and the rescore done, the time to open the drilldown of the rep with the most ledger rows
 (until its table is mounted with every row) and to scroll it to the end and back; and the time to
 open it again as a person does, with the cursor resting on the rep's row for a second before
 enter (the board lays out the rows under the cursor meanwhile; the first open is made cold).
@@ -84,6 +84,8 @@ async def measure(folder: Path, size: tuple[int, int], restart: bool) -> dict[st
         while "full_board_at" not in figures:
             await asyncio.sleep(0.01)
         await painted.wait()
+        while app.rescoring:   # what it does once its result is out (the next export's id index)
+            await asyncio.sleep(0.01)
         if restart:
             await pilot.press("q")
             return figures

@@ -77,14 +77,20 @@ def test_boards_first_then_every_row_gives_what_one_scoring_gives(tmp_path, work
         return score_export(*args)
 
     monkeypatch.setattr(ledger_module, "score_export", scored_again)
+    marked_again = []
+    for mark in ("_mark_superseded", "_mark_duplicates"):
+        monkeypatch.setattr(ledger_module, mark, lambda part, mark=getattr(ledger_module, mark):
+                            marked_again.append(part) or mark(part))
     for memo_now in (memo, ScoringMemo(workers)):
         handed = []
         staged = score(rules, reader.read(folder, rules), AS_OF, memo_now, boards_first=handed.append)
-        # Each file's full part was built from the work done for the boards, or taken from the memo.
-        assert scored_anew == []
+        # Each file's full part was built from the work done for the boards, or taken from the memo;
+        # the rules that cross files marked the rows once, for the boards.
+        assert scored_anew == [] and marked_again == []
         with monkeypatch.context() as unpatched:
             unpatched.setattr(ledger_module, "score_export", score_export)
             whole = score_folder(folder, rules, AS_OF)
+        marked_again.clear()
         [boards] = handed
         assert not boards.full_rows and staged.full_rows
         assert all(set(part.columns) <= set(BOARD_COLUMNS) for part in boards.ledger_parts)

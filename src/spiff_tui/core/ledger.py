@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 import numpy as np
@@ -37,6 +38,9 @@ from spiff_tui.core.scoring import (
 )
 
 Kept = TypeVar("Kept")
+# Names, in a ledger part with the rows a mark was worked out on (in the same order) and a reason
+# column, the rows that the marked ones repeat or lose to.
+Namer = Callable[[pd.DataFrame], None]
 
 
 class ScoringMemo:
@@ -150,26 +154,41 @@ def _same_key(old: tuple, new: tuple) -> bool:
                                         for a, b in zip(old, new))
 
 
+@dataclass(frozen=True, eq=False)
+class BoardParts:
+    """The ledger parts with only the boards' columns, joined and marked by the rules that cross
+    files; and what build_ledger_parts finishes the full ledger from: each newly scored file's full
+    part, built on demand from the work done for its board columns, and per kind the names of the
+    parts joined, in order, with what names the rows the marks stopped counting."""
+
+    opportunities: pd.DataFrame
+    activities: pd.DataFrame
+    full_parts: dict[str, Callable[[], pd.DataFrame]]
+    joins: dict[str, tuple[tuple[str, ...], Namer | None]]
+
+
 def build_ledger_parts(rules: Rules, files: list[FileResult], memo: ScoringMemo | None = None,
-                       staged: dict[str, Callable[[], pd.DataFrame]] | None = None
-                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
+                       boards: BoardParts | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(opportunity part, activity part) of the ledger.
 
     Each file's rows are scored on their own and memoised; only the rules that cross files —
-    newest snapshot wins, an activity counts once — run over the whole part every time. `staged`
-    gives, by part name, a file's part from the work done for its boards (board_ledger_parts).
+    newest snapshot wins, an activity counts once — run over the whole part every time. Given the
+    `boards` worked out for the same files (board_ledger_parts), their work is not done again.
     """
     memo = memo or NoMemo()
     targets_once, accounts_key = _targets(files, memo)
     parts: dict[str, list[pd.DataFrame]] = {"opportunities": [], "activities": []}
     scored = _scored_files(files, parts)
+    staged = boards.full_parts if boards is not None else {}
     # A file's place in name order only matters across files: it is not part of the key.
     built = memo.parts([(part_name(result), _part_key(rules, result, accounts_key),
-                         (staged or {}).get(part_name(result))
+                         staged.get(part_name(result))
                          or (lambda result=result: score_export(rules, result, targets_once(), memo.full_rows)))
                         for result in scored])
     for result, part in zip(scored, built):
         parts[result.kind].append(part)
+    joined_boards = {kind: _joined_board(boards, kind, [part_name(r) for r in scored if r.kind == kind])
+                     for kind in parts}
     del scored
     if isinstance(memo, NoMemo) and memo.drop_rows:
         files[:] = [f.rows_dropped() for f in files]
@@ -180,17 +199,35 @@ def build_ledger_parts(rules: Rules, files: list[FileResult], memo: ScoringMemo 
     # The two kinds are joined side by side when there are threads to spare: neither reads the other.
     opportunities, activities = memo.parts([
         ("opportunities", tuple(parts["opportunities"]),
-         lambda: _visible(_mark_superseded(_concat(parts, "opportunities")))),
-        ("activities", tuple(parts["activities"]), lambda: _joined_activities(parts, memo))])
+         lambda: _extended(*joined_boards["opportunities"], parts["opportunities"]) if joined_boards["opportunities"]
+         else _visible(_mark_superseded(_concat(parts, "opportunities")))),
+        ("activities", tuple(parts["activities"]), lambda: _joined_activities(parts, memo, joined_boards["activities"]))])
     return opportunities, activities
 
 
-def board_ledger_parts(rules: Rules, files: list[FileResult], memo: ScoringMemo
-                       ) -> tuple[tuple[pd.DataFrame, pd.DataFrame], dict[str, Callable[[], pd.DataFrame]]]:
-    """The ledger parts with only the boards' columns (scoring.BOARD_COLUMNS), joined by the rules
-    that cross files; and by part name, each file's full part, built on demand from that work, for
-    build_ledger_parts (a file whose full part the memo holds is not scored again, and has none).
-    Nothing is memoised but the target accounts."""
+def _joined_board(boards: BoardParts | None, kind: str, names: list[str]) -> tuple[pd.DataFrame, Namer | None] | None:
+    """The kind's joined board columns and its namer, if they were joined from these very parts."""
+    if boards is None or not names or boards.joins[kind][0] != tuple(names):
+        return None
+    return getattr(boards, kind), boards.joins[kind][1]
+
+
+def _extended(board: pd.DataFrame, name: Namer | None, parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """A kind's joined ledger part: its joined board columns, marked already, beside the other
+    columns of its per-file parts, joined here; then the marked rows are named."""
+    rest = [c for c in LEDGER_COLUMNS if c not in board.columns]
+    others = concat_frames([part[rest] for part in parts])
+    joined = pd.DataFrame({c: board[c] if c in board.columns else others[c] for c in LEDGER_COLUMNS}, copy=False)
+    if name is not None:
+        name(joined)
+    return joined
+
+
+def board_ledger_parts(rules: Rules, files: list[FileResult], memo: ScoringMemo) -> BoardParts:
+    """The files' ledger with only the boards' columns (scoring.BOARD_COLUMNS), and what
+    build_ledger_parts needs to finish it from that work. A file whose full part the memo holds is
+    not scored again (build_ledger_parts takes it from the memo); nothing is memoised but the
+    target accounts."""
     targets_once, accounts_key = _targets(files, memo)
     parts: dict[str, list[pd.DataFrame]] = {"opportunities": [], "activities": []}
     scored = _scored_files(files, parts)
@@ -204,11 +241,21 @@ def board_ledger_parts(rules: Rules, files: list[FileResult], memo: ScoringMemo
             staged = next(fresh)
             parts[result.kind].append(staged.board)
             full_parts[part_name(result)] = staged.full
-        else:   # build_ledger_parts takes it from the memo
+        else:
             parts[result.kind].append(part[[c for c in part.columns if c in BOARD_COLUMNS + HIDDEN_COLUMNS]])
-    joined = _built([("", (), lambda: _visible(_mark_superseded(_concat(parts, "opportunities")))),
-                     ("", (), lambda: _visible(_mark_duplicates(_concat(parts, "activities"))))], memo.workers)
-    return (joined[0], joined[1]), full_parts
+    names = {kind: tuple(part_name(r) for r in scored if r.kind == kind) for kind in parts}
+    (opportunities, opps_name), (activities, acts_name) = _built(
+        [("", (), lambda kind=kind, mark=mark: _marked_board(parts, kind, mark))
+         for kind, mark in (("opportunities", _supersede), ("activities", _count_once))], memo.workers)
+    return BoardParts(opportunities, activities, full_parts,
+                      {"opportunities": (names["opportunities"], opps_name), "activities": (names["activities"], acts_name)})
+
+
+def _marked_board(parts: dict[str, list[pd.DataFrame]], kind: str, mark: Callable[[pd.DataFrame], Namer | None]
+                  ) -> tuple[pd.DataFrame, Namer | None]:
+    joined = _concat(parts, kind)
+    name = mark(joined)
+    return _visible(joined), name
 
 
 def _targets(files: list[FileResult], memo: ScoringMemo) -> tuple[Callable[[], TargetAccounts], tuple]:
@@ -238,24 +285,39 @@ def _part_key(rules: Rules, result: FileResult, accounts_key: tuple) -> tuple:
     return (rules, result.frame, result.name, result.export_time) + accounts_key
 
 
-def _joined_activities(parts: dict[str, list[pd.DataFrame]], memo: ScoringMemo) -> pd.DataFrame:
-    """The activity parts joined, each activity counted once. When the last join's parts all come
-    first, in order, only the parts after them are checked and added to it (activity_append.py)."""
+def _joined_activities(parts: dict[str, list[pd.DataFrame]], memo: ScoringMemo,
+                       board: tuple[pd.DataFrame, Namer | None] | None = None) -> pd.DataFrame:
+    """The activity parts joined, each activity counted once: from their joined `board` columns when
+    given; else, when the last join's parts all come first, in order, only the parts after them are
+    checked and added to it (activity_append.py); else every part is joined again."""
     joined = tuple(parts["activities"])
-    last = memo.last("activities")
-    if last is not None and 0 < len(last[0]) < len(joined) and all(a is b for a, b in zip(last[0], joined)):
-        seen = memo.kept("activity_ids", last[0]) or seen_ids(last[0])
-        appended = None if seen is None else append(last[1], seen, concat_frames(list(joined[len(last[0]):])))
+    if board is not None:
+        activities = _extended(*board, parts["activities"])
+        parts["activities"] = []
+    else:
+        appended = _appended(joined, memo)
         if appended is not None:
-            memo.remember("activity_ids", joined, appended[1])
             parts["activities"] = []
-            return appended[0]
-    activities = _visible(_mark_duplicates(_concat(parts, "activities")))
+            return appended
+        activities = _visible(_mark_duplicates(_concat(parts, "activities")))
     if not isinstance(memo, NoMemo) and joined:   # its results outlive this call
         # Ready for the next export to be added: some 20-40 ms at a million rows, where joining every
         # export again takes over 100; made once this rescore's result is out.
         memo.remember_later("activity_ids", joined, lambda: seen_ids(joined))
     return activities
+
+
+def _appended(joined: tuple[pd.DataFrame, ...], memo: ScoringMemo) -> pd.DataFrame | None:
+    """The last join with the parts after its own added to it, if it holds the first of these parts."""
+    last = memo.last("activities")
+    if last is None or not 0 < len(last[0]) < len(joined) or not all(a is b for a, b in zip(last[0], joined)):
+        return None
+    seen = memo.kept("activity_ids", last[0]) or seen_ids(last[0])
+    appended = None if seen is None else append(last[1], seen, concat_frames(list(joined[len(last[0]):])))
+    if appended is None:
+        return None
+    memo.remember("activity_ids", joined, appended[1])
+    return appended[0]
 
 
 def targets_of(files: list[FileResult]) -> TargetAccounts:
@@ -309,9 +371,18 @@ def join_ledger(parts: tuple[pd.DataFrame, ...]) -> pd.DataFrame:
 
 def _mark_superseded(opps: pd.DataFrame) -> pd.DataFrame:
     """Per opportunity id the row of the newest export wins; the others say which row replaced them."""
+    name = _supersede(opps)
+    if name is not None and "reason" in opps:   # the rows' own texts (not kept when only the boards are wanted)
+        name(opps)
+    return opps
+
+
+def _supersede(opps: pd.DataFrame) -> Namer | None:
+    """Per opportunity id the rows of older exports stop counting; returns what names, for each, the
+    row that replaced it (None when no row lost)."""
     has_id = opps["_has_id"].to_numpy(dtype=bool)
     if not has_id.any():
-        return opps
+        return None
     newest_first = np.lexsort((opps["line"].to_numpy(), -opps["_file_order"].to_numpy(),
                                -opps["_export_time"].to_numpy().astype("datetime64[ns]").astype(np.int64)))
     # Rows with one id share their first row's position; the winner is the row of the id met first
@@ -324,27 +395,37 @@ def _mark_superseded(opps: pd.DataFrame) -> pd.DataFrame:
     winner = newest_first[best[group]]
     losers = has_id & (winner != np.arange(len(opps)))
     if not losers.any():
-        return opps
-    # `opps` is the fresh join of the per-file parts, so it is marked where it stands. An id twice
-    # in one export is no newer in either row: the first counts, and the second says so.
-    if "reason" in opps:   # the rows' own texts (not kept when only the boards are wanted)
-        file_order = opps["_file_order"].to_numpy()
-        same_export = losers & (file_order[winner] == file_order)
-        reason = opps["reason"].array
+        return None
+    # An id twice in one export is no newer in either row: the first counts, and the second says so.
+    file_order = opps["_file_order"].to_numpy()
+    same_export = losers & (file_order[winner] == file_order)
+
+    def name(ledger: pd.DataFrame) -> None:
+        reason = ledger["reason"].array
         for rows, prefix in ((losers & ~same_export, REPLACED), (same_export, SAME_OPPORTUNITY)):
             if rows.any():
-                reason = overlay(reason, rows, row_names(opps, winner[rows], prefix),
-                                 ROW_NAME_PREFIXES)
-        opps["reason"] = reason
+                reason = overlay(reason, rows, row_names(ledger, winner[rows], prefix), ROW_NAME_PREFIXES)
+        ledger["reason"] = reason
+
+    # `opps` is the fresh join of the per-file parts, so it is marked where it stands.
     opps.loc[losers, "counted"] = False
     opps.loc[losers, "points"] = 0.0
-    return opps
+    return name
 
 
 def _mark_duplicates(acts: pd.DataFrame) -> pd.DataFrame:
     """Same Activity ID counts once; without an id, a row repeated in a different file counts once."""
+    name = _count_once(acts)
+    if name is not None and "reason" in acts:   # the rows' own texts (not kept when only the boards are wanted)
+        name(acts)
+    return acts
+
+
+def _count_once(acts: pd.DataFrame) -> Namer | None:
+    """Each activity's rows after its first stop counting; returns what names, for each, the first
+    row (None when no row repeats one)."""
     if acts.empty:
-        return acts
+        return None
     position = np.arange(len(acts))
     has_id = acts["_has_id"].to_numpy(dtype=bool)
     first = _first_positions_apart(acts["_dedupe_key"], has_id)
@@ -354,15 +435,17 @@ def _mark_duplicates(acts: pd.DataFrame) -> pd.DataFrame:
     repeat_plain = ~has_id & (file_order != file_order[first])
     duplicate = repeat | repeat_plain
     if not duplicate.any():
-        return acts
-    if "reason" in acts:   # the rows' own texts (not kept when only the boards are wanted)
+        return None
+
+    def name(ledger: pd.DataFrame) -> None:
         # A row and the first with its key either both have an id or both have none.
-        texts = row_names(acts, first[duplicate], SAME_ACTIVITY, SAME_ACTIVITY_ID, has_id)
-        # `acts` is the fresh join of the per-file parts, so it is marked where it stands.
-        acts["reason"] = overlay(acts["reason"].array, duplicate, texts, ROW_NAME_PREFIXES)
+        texts = row_names(ledger, first[duplicate], SAME_ACTIVITY, SAME_ACTIVITY_ID, has_id)
+        ledger["reason"] = overlay(ledger["reason"].array, duplicate, texts, ROW_NAME_PREFIXES)
+
+    # `acts` is the fresh join of the per-file parts, so it is marked where it stands.
     acts.loc[duplicate, "counted"] = False
     acts.loc[duplicate, "is_call"] = False
-    return acts
+    return name
 
 
 def _first_positions_apart(keys: pd.Series, has_id: np.ndarray) -> np.ndarray:

@@ -98,14 +98,15 @@ def score(rules: Rules, files: list[FileResult], as_of: dt.date, memo: ScoringMe
     With `boards_first`, a snapshot of the boards alone (its ledger parts hold only what the boards
     read) is handed to it as soon as they are scored, in about half the time; every ledger row's
     columns are then built from that same work, and the full snapshot returned."""
-    staged = None
+    boards = None
     if boards_first is not None:
-        parts, staged = board_ledger_parts(rules, files, memo or NoMemo())
+        boards = board_ledger_parts(rules, files, memo or NoMemo())
+        parts = (boards.opportunities, boards.activities)
         shown = _boards(rules, *parts, as_of, NoMemo())
         boards_first(_snapshot(rules, files, parts, shown, as_of, False))
-    opportunities, activities = build_ledger_parts(rules, files, memo, staged)
+    opportunities, activities = build_ledger_parts(rules, files, memo, boards)
     memo = memo or ScoringMemo()
-    if staged is not None:
+    if boards is not None:
         # The boards read the same of either ledger: the full one's are those just handed over.
         memo.remember("reps_view", (rules, opportunities), shown["reps"])
         memo.remember("stages_view", (opportunities,), shown["stages"])
