@@ -78,7 +78,7 @@ def test_boards_first_then_every_row_gives_what_one_scoring_gives(tmp_path, work
 
     monkeypatch.setattr(ledger_module, "score_export", scored_again)
     marked_again = []
-    for mark in ("_mark_superseded", "_mark_duplicates"):
+    for mark in ("mark_superseded", "mark_duplicates"):
         monkeypatch.setattr(ledger_module, mark, lambda part, mark=getattr(ledger_module, mark):
                             marked_again.append(part) or mark(part))
     for memo_now in (memo, ScoringMemo(workers)):

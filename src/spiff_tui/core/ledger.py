@@ -13,18 +13,10 @@ import pandas as pd
 
 from spiff_tui.core.accounts import TargetAccounts, newest_accounts, target_accounts
 from spiff_tui.core.activity_append import append, seen_ids
-from spiff_tui.core.dedupe import first_positions
-from spiff_tui.core.labels import concat_frames, overlay
+from spiff_tui.core.cross_file import Namer, count_once, mark_duplicates, mark_superseded, supersede
+from spiff_tui.core.labels import concat_frames
 from spiff_tui.core.memory import release_freed_memory
 from spiff_tui.core.reader import FileResult
-from spiff_tui.core.row_names import (
-    REPLACED,
-    ROW_NAME_PREFIXES,
-    SAME_ACTIVITY,
-    SAME_ACTIVITY_ID,
-    SAME_OPPORTUNITY,
-    row_names,
-)
 from spiff_tui.core.rules import Rules
 from spiff_tui.core.scoring import (
     BOARD_COLUMNS,
@@ -38,9 +30,6 @@ from spiff_tui.core.scoring import (
 )
 
 Kept = TypeVar("Kept")
-# Names, in a ledger part with the rows a mark was worked out on (in the same order) and a reason
-# column, the rows that the marked ones repeat or lose to.
-Namer = Callable[[pd.DataFrame], None]
 
 
 class ScoringMemo:
@@ -194,13 +183,17 @@ def build_ledger_parts(rules: Rules, files: list[FileResult], memo: ScoringMemo 
         files[:] = [f.rows_dropped() for f in files]
         release_freed_memory()
     memo.keep({part_name(f) for f in files} | BOARD_PARTS)
+
+    def joined_opportunities() -> pd.DataFrame:
+        board = joined_boards["opportunities"]
+        return _extended(*board, parts["opportunities"]) if board else \
+            _visible(mark_superseded(_concat(parts, "opportunities")))
+
     # Parts are in file (name) order, and only their order relative to each other matters, so a
     # new activities export leaves the joined opportunities as they were, and the other way round.
     # The two kinds are joined side by side when there are threads to spare: neither reads the other.
     opportunities, activities = memo.parts([
-        ("opportunities", tuple(parts["opportunities"]),
-         lambda: _extended(*joined_boards["opportunities"], parts["opportunities"]) if joined_boards["opportunities"]
-         else _visible(_mark_superseded(_concat(parts, "opportunities")))),
+        ("opportunities", tuple(parts["opportunities"]), joined_opportunities),
         ("activities", tuple(parts["activities"]), lambda: _joined_activities(parts, memo, joined_boards["activities"]))])
     return opportunities, activities
 
@@ -246,7 +239,7 @@ def board_ledger_parts(rules: Rules, files: list[FileResult], memo: ScoringMemo)
     names = {kind: tuple(part_name(r) for r in scored if r.kind == kind) for kind in parts}
     (opportunities, opps_name), (activities, acts_name) = _built(
         [("", (), lambda kind=kind, mark=mark: _marked_board(parts, kind, mark))
-         for kind, mark in (("opportunities", _supersede), ("activities", _count_once))], memo.workers)
+         for kind, mark in (("opportunities", supersede), ("activities", count_once))], memo.workers)
     return BoardParts(opportunities, activities, full_parts,
                       {"opportunities": (names["opportunities"], opps_name), "activities": (names["activities"], acts_name)})
 
@@ -299,7 +292,7 @@ def _joined_activities(parts: dict[str, list[pd.DataFrame]], memo: ScoringMemo,
         if appended is not None:
             parts["activities"] = []
             return appended
-        activities = _visible(_mark_duplicates(_concat(parts, "activities")))
+        activities = _visible(mark_duplicates(_concat(parts, "activities")))
     if not isinstance(memo, NoMemo) and joined:   # its results outlive this call
         # Ready for the next export to be added: some 20-40 ms at a million rows, where joining every
         # export again takes over 100; made once this rescore's result is out.
@@ -367,94 +360,3 @@ def join_ledger(parts: tuple[pd.DataFrame, ...]) -> pd.DataFrame:
         # File order is name order, not the order the files' categories were met in.
         ledger["file"] = ledger["file"].cat.reorder_categories(sorted(ledger["file"].cat.categories))
     return ledger.sort_values(["file", "line"], kind="stable").reset_index(drop=True)
-
-
-def _mark_superseded(opps: pd.DataFrame) -> pd.DataFrame:
-    """Per opportunity id the row of the newest export wins; the others say which row replaced them."""
-    name = _supersede(opps)
-    if name is not None and "reason" in opps:   # the rows' own texts (not kept when only the boards are wanted)
-        name(opps)
-    return opps
-
-
-def _supersede(opps: pd.DataFrame) -> Namer | None:
-    """Per opportunity id the rows of older exports stop counting; returns what names, for each, the
-    row that replaced it (None when no row lost)."""
-    has_id = opps["_has_id"].to_numpy(dtype=bool)
-    if not has_id.any():
-        return None
-    newest_first = np.lexsort((opps["line"].to_numpy(), -opps["_file_order"].to_numpy(),
-                               -opps["_export_time"].to_numpy().astype("datetime64[ns]").astype(np.int64)))
-    # Rows with one id share their first row's position; the winner is the row of the id met first
-    # in newest-first order.
-    group = first_positions(opps["_dedupe_key"])
-    place = np.empty(len(opps), dtype=np.int64)
-    place[newest_first] = np.arange(len(opps))
-    best = np.full(len(opps), len(opps), dtype=np.int64)
-    np.minimum.at(best, group, place)
-    winner = newest_first[best[group]]
-    losers = has_id & (winner != np.arange(len(opps)))
-    if not losers.any():
-        return None
-    # An id twice in one export is no newer in either row: the first counts, and the second says so.
-    file_order = opps["_file_order"].to_numpy()
-    same_export = losers & (file_order[winner] == file_order)
-
-    def name(ledger: pd.DataFrame) -> None:
-        reason = ledger["reason"].array
-        for rows, prefix in ((losers & ~same_export, REPLACED), (same_export, SAME_OPPORTUNITY)):
-            if rows.any():
-                reason = overlay(reason, rows, row_names(ledger, winner[rows], prefix), ROW_NAME_PREFIXES)
-        ledger["reason"] = reason
-
-    # `opps` is the fresh join of the per-file parts, so it is marked where it stands.
-    opps.loc[losers, "counted"] = False
-    opps.loc[losers, "points"] = 0.0
-    return name
-
-
-def _mark_duplicates(acts: pd.DataFrame) -> pd.DataFrame:
-    """Same Activity ID counts once; without an id, a row repeated in a different file counts once."""
-    name = _count_once(acts)
-    if name is not None and "reason" in acts:   # the rows' own texts (not kept when only the boards are wanted)
-        name(acts)
-    return acts
-
-
-def _count_once(acts: pd.DataFrame) -> Namer | None:
-    """Each activity's rows after its first stop counting; returns what names, for each, the first
-    row (None when no row repeats one)."""
-    if acts.empty:
-        return None
-    position = np.arange(len(acts))
-    has_id = acts["_has_id"].to_numpy(dtype=bool)
-    first = _first_positions_apart(acts["_dedupe_key"], has_id)
-    repeat = has_id & (first != position)
-    # Without an id, identical rows within one file are separate activities; only other files repeat them.
-    file_order = acts["_file_order"].to_numpy()
-    repeat_plain = ~has_id & (file_order != file_order[first])
-    duplicate = repeat | repeat_plain
-    if not duplicate.any():
-        return None
-
-    def name(ledger: pd.DataFrame) -> None:
-        # A row and the first with its key either both have an id or both have none.
-        texts = row_names(ledger, first[duplicate], SAME_ACTIVITY, SAME_ACTIVITY_ID, has_id)
-        ledger["reason"] = overlay(ledger["reason"].array, duplicate, texts, ROW_NAME_PREFIXES)
-
-    # `acts` is the fresh join of the per-file parts, so it is marked where it stands.
-    acts.loc[duplicate, "counted"] = False
-    acts.loc[duplicate, "is_call"] = False
-    return name
-
-
-def _first_positions_apart(keys: pd.Series, has_id: np.ndarray) -> np.ndarray:
-    """first_positions of the rows with an id and of those without, apart: no key of one equals a key
-    of the other, and the ids alone keep the fast path that equal-width ids take."""
-    if has_id.all() or not has_id.any():
-        return first_positions(keys)
-    first = np.empty(len(keys), dtype=np.int64)
-    for group in (has_id, ~has_id):
-        rows = np.flatnonzero(group)
-        first[rows] = rows[first_positions(keys.iloc[rows].reset_index(drop=True))]
-    return first
