@@ -13,10 +13,11 @@ The first start has an empty cache folder, so nothing of an earlier run is shown
                 delay any wait for the app to be idle);
   rows ready    the scores with every ledger row's columns are drawn: drilldowns open from here
                 (the first rescore draws the boards as soon as they are scored, then builds the rows);
-then, with the rows ready and the rescore done, the time to open the drilldown of the rep with the most ledger rows
-(until its table is mounted with every row) and to scroll it to the end and back; and the time to
-open it again as a person does, with the cursor resting on the rep's row for a second before
-enter (the board lays out the rows under the cursor meanwhile; the first open is made cold).
+then, with the rows ready and the rescore done, the time to open the drilldown of the rep with
+the most ledger rows (until its table is mounted with every row) and to scroll it to the end and
+back; and the time to open it again as a person does, with the cursor resting on the rep's row
+for a second before enter (the board lays out the rows under the cursor meanwhile; the first
+open is made cold).
 
 The restart is the same app on the same unchanged folder, with the cache folder the first start
 left: its first frame already holds the last run's board (restart board), and the folder's fresh
