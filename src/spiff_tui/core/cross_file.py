@@ -29,10 +29,21 @@ Namer = Callable[[pd.DataFrame], None]
 
 def mark_superseded(opps: pd.DataFrame) -> pd.DataFrame:
     """Per opportunity id the row of the newest export wins; the others say which row replaced them."""
-    name = supersede(opps)
-    if name is not None and "reason" in opps:   # the rows' own texts (not kept when only the boards are wanted)
-        name(opps)
-    return opps
+    return _marked(opps, supersede)
+
+
+def mark_duplicates(acts: pd.DataFrame) -> pd.DataFrame:
+    """Same Activity ID counts once; without an id, a row repeated in a different file counts once."""
+    return _marked(acts, count_once)
+
+
+def _marked(part: pd.DataFrame, mark: Callable[[pd.DataFrame], Namer | None]) -> pd.DataFrame:
+    """The part marked, and its marked rows named if it has the rows' own texts (a part with only
+    the boards' columns has no reason column)."""
+    name = mark(part)
+    if name is not None and "reason" in part:
+        name(part)
+    return part
 
 
 def supersede(opps: pd.DataFrame) -> Namer | None:
@@ -69,14 +80,6 @@ def supersede(opps: pd.DataFrame) -> Namer | None:
     opps.loc[losers, "counted"] = False
     opps.loc[losers, "points"] = 0.0
     return name
-
-
-def mark_duplicates(acts: pd.DataFrame) -> pd.DataFrame:
-    """Same Activity ID counts once; without an id, a row repeated in a different file counts once."""
-    name = count_once(acts)
-    if name is not None and "reason" in acts:   # the rows' own texts (not kept when only the boards are wanted)
-        name(acts)
-    return acts
 
 
 def count_once(acts: pd.DataFrame) -> Namer | None:
