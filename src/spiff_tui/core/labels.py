@@ -167,9 +167,7 @@ def _union(values: list[pd.Categorical]) -> pd.Categorical:
     if len(values) == 2 and len(first) > BIG_BESIDE * len(values[1].categories):
         return _added_to(values[0], values[1])
     merged, categories = _distinct(np.concatenate([v.categories.to_numpy(dtype=object) for v in values]))
-    # Codes as narrow as the merged categories allow (most columns have a few dozen): pandas would
-    # narrow them anyway, and a million codes are gathered and joined here.
-    dtype = next(t for t in (np.int8, np.int16, np.int32, np.int64) if len(categories) < np.iinfo(t).max)
+    dtype = _narrowest_codes(len(categories))
     merged = merged.astype(dtype)
     pieces, offset = [], 0
     for v in values:
@@ -179,6 +177,12 @@ def _union(values: list[pd.Categorical]) -> pd.Categorical:
         pieces.append(v.codes.astype(dtype, copy=False) if same else table[v.codes])
         offset += len(v.categories)
     return _from_codes(np.concatenate(pieces), categories, validate=False)
+
+
+def _narrowest_codes(categories: int) -> type:
+    """Codes as narrow as the merged categories allow (most columns have a few dozen): pandas would
+    narrow them anyway, and a million codes are gathered and joined here."""
+    return next(t for t in (np.int8, np.int16, np.int32, np.int64) if categories < np.iinfo(t).max)
 
 
 # From this many texts on, Arrow finds the distinct ones quicker than pandas: a big org's exports
@@ -216,7 +220,7 @@ def _added_to(big: pd.Categorical, small: pd.Categorical) -> pd.Categorical:
     new = np.flatnonzero(table[:-1] < 0)
     table[new] = len(big.categories) + np.arange(len(new))
     categories = np.concatenate([big.categories.to_numpy(dtype=object), small.categories.to_numpy(dtype=object)[new]])
-    dtype = next(t for t in (np.int8, np.int16, np.int32, np.int64) if len(categories) < np.iinfo(t).max)
+    dtype = _narrowest_codes(len(categories))
     codes = np.concatenate([big.codes.astype(dtype, copy=False), table[small.codes].astype(dtype)])
     return _from_codes(codes, categories, validate=False)
 
