@@ -125,7 +125,6 @@ class TargetAccounts:
         by_name = self.by_name.rows_in(reps, KeyCodes(account_names, coded=names_coded))
         return np.where(use_id, by_id, by_name)
 
-
     @cached_property
     def _owner_by_id(self) -> tuple[object, np.ndarray, pd.Index] | None:
         """The known ids as Arrow text; for each, its owner's place among the target owners if it is
