@@ -77,6 +77,14 @@ def test_coded_and_bracketed_amounts_by_hand():
     assert invalid.tolist() == [False, False, False, False, True]
 
 
+def test_an_unpaired_bracket_makes_a_value_no_amount():
+    from spiff_tui.core.values import parse_amounts
+
+    amount, _, invalid = parse_amounts(pd.Series(["(5", "5)", "($5", "(1,200.00", "(1,200.00)"]), ".")
+    assert invalid.tolist() == [True, True, True, True, False]
+    assert amount.iloc[4] == -1200.0
+
+
 def test_plain_amounts_by_hand():
     from spiff_tui.core.values import parse_amounts
 

@@ -204,7 +204,8 @@ def _full_amount_texts(uniques: pd.Series, decimal: str) -> tuple[pd.Series, pd.
     if text.str.startswith("+").any():   # the look-ahead below runs in Python, one value at a time
         text = text.str.replace(r"^\+ *(?=[0-9$€£¥.,A-Za-z])", "", regex=True)   # an explicit plus sign
     negative = (text.str.match(r"^\(.*\)$") | text.str.match(r"^-") | text.str.match(r".*-$")).fillna(False)
-    text = text.str.replace(r"^\(|\)$", "", regex=True).str.strip("- ")
+    # Only a pair of brackets makes a negative: '(5' or '5)' is a cut-off value, not an amount.
+    text = text.str.replace(r"^\((.*)\)$", r"\1", regex=True).str.strip("- ")
     leading = text.str.slice(0, 3).where(text.str.match(r"^[A-Za-z]{3}"))
     trailing = text.str.slice(-3).where(text.str.match(r".*[A-Za-z]{3}$"))
     code = leading.fillna(trailing).str.upper()
