@@ -193,11 +193,20 @@ def read_sheets(path: Path, data: bytes | None = None,
 
     The bytes are checked and opened as one in-memory archive: openpyxl refuses a path not named
     .xlsx (an XLSX saved as .csv), and a file replaced between the check and the read is never opened.
+    calamine reads the sheets where it reads them as openpyxl does (xlsx_fast.py), openpyxl the rest.
     """
+    from spiff_tui.core.xlsx_fast import NotFast, worksheets
+
+    data = path.read_bytes() if data is None else data
+    archive = io.BytesIO(data)
+    check_archive(archive)
+    try:
+        return _sheets(((title, part, by_row, None, "", {}) for title, part, by_row in worksheets(data)),
+                       archive, enough)
+    except NotFast:
+        pass
     import openpyxl  # imported here: only XLSX files pay for it
 
-    archive = io.BytesIO(path.read_bytes() if data is None else data)
-    check_archive(archive)
     try:
         archive = _as_transitional(archive)
         # catch_warnings swaps process-wide state: two threads opening workbooks at once could
@@ -207,22 +216,27 @@ def read_sheets(path: Path, data: bytes | None = None,
             workbook = openpyxl.load_workbook(archive, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for damaged parts
         raise BadWorkbook(f"not a readable XLSX workbook ({_why(exc)})")
-    sheets = []
     try:
-        for sheet in workbook.worksheets:
-            part = getattr(sheet, "_worksheet_path", "")
-            by_row, damaged_at, damage, error_cells = _filled_cells(sheet)
-            _fill_vertical_merges(by_row, _merged_ranges(archive, part))
-            records, kept_columns = _records(by_row)
-            sheets.append(Sheet(sheet.title, records, part, damaged_at, damage,
-                                {(row, kept_columns[column]): value for (row, column), value in error_cells.items()
-                                 if column in kept_columns}))
-            if enough(sheets[-1].records):
-                break
+        return _sheets(((sheet.title, getattr(sheet, "_worksheet_path", ""), *_filled_cells(sheet))
+                        for sheet in workbook.worksheets), archive, enough)
     except Exception as exc:
         raise BadWorkbook(f"workbook damaged while reading ({_why(exc)})")
     finally:
         workbook.close()
+
+
+def _sheets(cells, archive: io.BytesIO, enough: Callable[[Records], bool]) -> list[Sheet]:
+    """Sheets from each sheet's (title, part, filled cells by row, damaged at, damage, error cells),
+    up to the first that is `enough`."""
+    sheets = []
+    for title, part, by_row, damaged_at, damage, error_cells in cells:
+        _fill_vertical_merges(by_row, _merged_ranges(archive, part))
+        records, kept_columns = _records(by_row)
+        sheets.append(Sheet(title, records, part, damaged_at, damage,
+                            {(row, kept_columns[column]): value for (row, column), value in error_cells.items()
+                             if column in kept_columns}))
+        if enough(sheets[-1].records):
+            break
     return sheets
 
 

@@ -1,0 +1,101 @@
+"""Reading an XLSX export: calamine where it reads as openpyxl does, against openpyxl alone.
+
+    python bench/xlsx.py /tmp/spiff-1m [--rows 100000] [--runs 3]
+
+Writes the first ROWS rows of the folder's largest activities export to two workbooks in a
+temporary folder: one as Excel writes them (strings in the shared table, by xlsxwriter) and one
+with each string in its cell (openpyxl's way). Reads each with the reader the app uses, in turns,
+then with calamine's reading refused, so openpyxl reads it; checks that both give the same rows;
+prints the medians and the ratio. Not a test: it only prints figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import spiff_tui.core.xlsx_fast as xlsx_fast
+from spiff_tui.core.folder import list_exports
+from spiff_tui.core.reader import read_export
+from spiff_tui.core.rules import load_rules
+
+
+def source_rows(folder: Path, count: int) -> list[list[str]]:
+    activities = max((p for p in list_exports(folder) if "activit" in p.name.lower() and p.suffix == ".csv"),
+                     key=lambda p: p.stat().st_size)
+    with activities.open(encoding="utf-8-sig", newline="") as handle:
+        rows = []
+        for row in csv.reader(handle):
+            rows.append(row)
+            if len(rows) > count:
+                break
+    return rows
+
+
+def write_shared(rows: list[list[str]], path: Path) -> None:
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+    sheet = workbook.add_worksheet("Activities")
+    for number, row in enumerate(rows):
+        sheet.write_row(number, 0, row)
+    workbook.close()
+
+
+def write_inline(rows: list[list[str]], path: Path) -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet("Activities")
+    for row in rows:
+        sheet.append(row)
+    workbook.save(path)
+
+
+def _refused(data):
+    raise xlsx_fast.NotFast
+    yield
+
+
+def timed(path: Path, rules, fast: bool):
+    original = xlsx_fast.worksheets
+    xlsx_fast.worksheets = original if fast else _refused
+    try:
+        start = time.perf_counter()
+        result = read_export(path, rules)
+        return time.perf_counter() - start, result
+    finally:
+        xlsx_fast.worksheets = original
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    rules = load_rules(args.folder / "rules.toml")
+    rows = source_rows(args.folder, args.rows)
+    with tempfile.TemporaryDirectory() as scratch:
+        for label, write in (("shared strings", write_shared), ("inline strings", write_inline)):
+            path = Path(scratch) / f"activities_{label.split()[0]}.xlsx"
+            write(rows, path)
+            times: dict[bool, list[float]] = {True: [], False: []}
+            frames = {}
+            for _ in range(args.runs):
+                for fast in (True, False):
+                    took, result = timed(path, rules, fast)
+                    times[fast].append(took)
+                    frames[fast] = result
+            same = frames[True].frame.equals(frames[False].frame) and frames[True].problems == frames[False].problems
+            fast, slow = statistics.median(times[True]), statistics.median(times[False])
+            print(f"{label}: {len(rows) - 1:,} rows, {path.stat().st_size / 2**20:.1f} MiB; "
+                  f"read {fast:.2f} s, openpyxl alone {slow:.2f} s, ratio {fast / slow:.2f}; same rows: {same}")
+
+
+if __name__ == "__main__":
+    main()

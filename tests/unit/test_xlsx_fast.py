@@ -1,0 +1,210 @@
+"""calamine's reading of a workbook is taken only where it is openpyxl's: compared sheet by sheet."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import sys
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlsxwriter
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import spiff_tui.core.xlsx_fast as xlsx_fast
+from spiff_tui.core.xlsx_fast import NotFast, worksheets
+from spiff_tui.core.xlsx_records import BadWorkbook, read_sheets
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "corpus"))
+import make_corpus  # noqa: E402
+
+
+def openpyxl_bytes(fill) -> bytes:
+    workbook = openpyxl.Workbook()
+    fill(workbook)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def xlsxwriter_bytes(rows: list[list[object]], formats: dict[int, str] | None = None) -> bytes:
+    """A workbook as Excel writes one: strings in the shared table, dates as formatted serials."""
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = workbook.add_worksheet("Export")
+    styles = {column: workbook.add_format({"num_format": f}) for column, f in (formats or {}).items()}
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if value is not None:
+                sheet.write(r, c, value, styles.get(c))
+    workbook.close()
+    return buffer.getvalue()
+
+
+def both_readings(path: Path, monkeypatch) -> tuple[object, object]:
+    """read_sheets as it reads (calamine where it may) and with openpyxl alone: each its sheets or error."""
+    def read():
+        try:
+            return [(s.title, s.part, s.damaged_at, s.damage, s.error_cells, s.records.cells.to_dict("split"),
+                     s.records.lines.tolist(), s.records.field_counts.tolist()) for s in read_sheets(path)]
+        except BadWorkbook as exc:
+            return str(exc)
+
+    either = read()
+    with monkeypatch.context() as patched:
+        patched.setattr(xlsx_fast, "worksheets", _refused)
+        alone = read()
+    return either, alone
+
+
+def _refused(data):
+    raise NotFast
+    yield
+
+
+def corpus_workbooks() -> dict[str, bytes]:
+    return {name: data for name, data in make_corpus.binary_cases().items()
+            if isinstance(data, bytes) and data.startswith(b"PK")}
+
+
+@pytest.mark.parametrize("name", sorted(corpus_workbooks()))
+def test_each_corpus_workbook_reads_the_same_either_way(tmp_path, monkeypatch, name):
+    path = tmp_path / name
+    path.write_bytes(corpus_workbooks()[name])
+    either, alone = both_readings(path, monkeypatch)
+    assert either == alone
+
+
+EXPORT = [["Opportunity ID", "Opportunity Owner", "Type", "Stage", "Amount", "Created Date"],
+          ["006A", "Ava Patel", "New Business", "Demo", 12500, dt.datetime(2026, 4, 15)],
+          ["006B", "  Ben Ortiz ", "Upsell", "Closed Won", 1234.5, dt.datetime(2026, 4, 2, 9, 30)],
+          ["006C", "Chloe & <Nguyen>", "New Business", "Proposal", 0, dt.datetime(2026, 4, 30, 23, 59)]]
+
+
+@pytest.mark.parametrize("writer", ["openpyxl", "xlsxwriter"])
+def test_a_plain_export_is_read_by_calamine_and_as_openpyxl_reads_it(tmp_path, monkeypatch, writer):
+    def fill(workbook):
+        for row in EXPORT:
+            workbook.active.append(row)
+        for cell in workbook.active["F"][1:]:
+            cell.number_format = "m/d/yyyy h:mm"
+
+    data = openpyxl_bytes(fill) if writer == "openpyxl" else xlsxwriter_bytes(EXPORT, {5: "m/d/yyyy h:mm"})
+    (title, part, by_row), = list(worksheets(data))   # not left to openpyxl
+    assert part == "xl/worksheets/sheet1.xml"
+    assert by_row[3] == {0: "006B", 1: "  Ben Ortiz ", 2: "Upsell", 3: "Closed Won", 4: "1234.5", 5: "2026-04-02 09:30"}
+    assert by_row[4][1] == "Chloe & <Nguyen>" and by_row[4][4] == "0" and by_row[2][5] == "2026-04-15"
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(data)
+    either, alone = both_readings(path, monkeypatch)
+    assert either == alone
+
+
+def _with_sheet_xml(data: bytes, change) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            content = source.read(member)
+            target.writestr(member.filename, change(content) if member.filename == "xl/worksheets/sheet1.xml"
+                            else content)
+    return out.getvalue()
+
+
+def _cell(coordinate, value, number_format=None):
+    def fill(workbook):
+        workbook.active["A1"] = "Opportunity ID"
+        workbook.active[coordinate] = value
+        if number_format:
+            workbook.active[coordinate].number_format = number_format
+    return fill
+
+
+def _error_cell(workbook):
+    workbook.active["A1"] = "#N/A"
+    workbook.active["A1"].data_type = "e"
+
+
+def _dated_1904(workbook):
+    workbook.epoch = openpyxl.utils.datetime.CALENDAR_MAC_1904
+    workbook.active["A1"] = dt.datetime(2026, 4, 15)
+
+
+LEFT_TO_OPENPYXL = {
+    "an error cell": openpyxl_bytes(_error_cell),
+    "one stray cell at the sheet's far corner": openpyxl_bytes(_cell("XFD1048576", "stray")),
+    "a 1904-based workbook": openpyxl_bytes(_dated_1904),
+    "a negative number": openpyxl_bytes(_cell("B2", -1, "yyyy-mm-dd")),
+    "a number of 16 digits": openpyxl_bytes(_cell("B2", 1234567890123456)),
+    "a duration": openpyxl_bytes(_cell("B2", dt.timedelta(days=2, seconds=1, microseconds=500), "[h]:mm:ss")),
+    "an _xHHHH_ escape": _with_sheet_xml(openpyxl_bytes(_cell("B2", "AvaCR")), lambda x: x.replace(b"CR", b"_x000D_")),
+    "a carriage return": _with_sheet_xml(openpyxl_bytes(_cell("B2", "AvaCR")), lambda x: x.replace(b"CR", b"\r\n")),
+    "a cell without its reference": _with_sheet_xml(openpyxl_bytes(_cell("B2", "x")),
+                                                    lambda x: x.replace(b'<c r="B2"', b"<c")),
+    "XML that breaks off": _with_sheet_xml(openpyxl_bytes(_cell("B2", "x")), lambda x: x[:x.index(b"<row r=\"2\"")]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LEFT_TO_OPENPYXL))
+def test_what_calamine_reads_otherwise_or_cannot_hold_is_left_to_openpyxl(tmp_path, monkeypatch, case):
+    data = LEFT_TO_OPENPYXL[case]
+    with pytest.raises(NotFast):
+        list(worksheets(data))
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(data)
+    either, alone = both_readings(path, monkeypatch)
+    assert either == alone
+
+
+texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")) | st.sampled_from(" \n\t&<>\"'"),
+                max_size=12)
+values = st.one_of(
+    st.none(), texts, st.sampled_from(["_x000D_", "a_x005F_x0041_", " ", "Ava "]), st.integers(0, 10**15 - 1),
+    st.floats(0, 1e12, allow_nan=False), st.integers(-10**17, 10**17), st.floats(-1e16, 1e16, allow_nan=False),
+    st.booleans(),
+    st.datetimes(dt.datetime(1901, 1, 1), dt.datetime(2200, 1, 1)).map(lambda d: d.replace(microsecond=0)),
+    st.dates(dt.date(1901, 1, 1), dt.date(2200, 1, 1)).map(lambda d: dt.datetime(d.year, d.month, d.day)))
+FORMATS = ["General", "yyyy-mm-dd", "m/d/yy h:mm", "h:mm:ss", "0.00", "#,##0", "0%", "@", "d-mmm-yy", "mmm-yy",
+           "[$-409]mmmm d, yyyy", '"Date: "yyyy', "0.00E+00"]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cells=st.dictionaries(st.tuples(st.integers(0, 40), st.integers(0, 30)),
+                             st.tuples(values, st.sampled_from(FORMATS)), max_size=60),
+       writer=st.sampled_from(["openpyxl", "xlsxwriter"]), merge=st.booleans())
+def test_any_cells_read_the_same_either_way(tmp_path, monkeypatch, cells, writer, merge):
+    if writer == "openpyxl":
+        def fill(workbook):
+            for (r, c), (value, number_format) in cells.items():
+                cell = workbook.active.cell(row=r + 1, column=c + 1, value=value)
+                cell.number_format = number_format
+            if merge:
+                workbook.active.merge_cells("B2:B6")
+        data = openpyxl_bytes(fill)
+    else:
+        buffer = io.BytesIO()
+        workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False,
+                                                "strings_to_formulas": False, "strings_to_urls": False})
+        sheet = workbook.add_worksheet()
+        for (r, c), (value, number_format) in cells.items():
+            if value is not None:
+                sheet.write(r, c, value, workbook.add_format({"num_format": number_format}))
+        if merge:
+            sheet.merge_range("B2:B6", "merged")
+        workbook.close()
+        data = buffer.getvalue()
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(data)
+    either, alone = both_readings(path, monkeypatch)
+    assert either == alone
+
+
+def test_a_grid_about_the_size_of_its_cells_passes_the_check_and_a_sparse_one_does_not():
+    rows = "".join(f'<row r="{n}"><c r="A{n}"><v>1</v></c><c r="G{n}"><v>2</v></c></row>' for n in range(1, 101))
+    xml = f'<worksheet><sheetData>{rows}</sheetData></worksheet>'.encode()
+    assert len(xlsx_fast._checked_rows(xml)) == 100
+    sparse = xml.replace(b'<c r="G100">', b'<c r="ZZ100000">').replace(b'<row r="100">', b'<row r="100000">')
+    with pytest.raises(NotFast):
+        xlsx_fast._checked_rows(sparse)
