@@ -164,13 +164,12 @@ def _column_number(letters: bytes) -> int:
 
 def _cells(sheet, rows: set[int]) -> dict[int, dict[int, str]]:
     by_row: dict[int, dict[int, str]] = {number: {} for number in sorted(rows)}
-    grid = sheet.to_python()
-    if not grid:
-        return by_row
-    top, left = sheet.start
-    for number, values in enumerate(grid, start=top + 1):
+    grid = sheet.to_python(skip_empty_area=False)   # from A1: row i is sheet row i + 1, column j is j
+    for index, values in enumerate(grid):
+        grid[index] = None   # each row's values go as its texts are kept: the cells are not held twice
+        number = index + 1
         filled = {column: value if value.__class__ is str else _text(value)
-                  for column, value in enumerate(values, start=left) if value != ""}
+                  for column, value in enumerate(values) if value != ""}
         if filled:
             if number not in by_row:
                 raise NotFast
