@@ -5,18 +5,9 @@ from __future__ import annotations
 import io
 import zipfile
 
-import openpyxl
-from contest import OPPS_HEADER, make_contest, opp, row_of, score_dir
+from contest import OPPS_HEADER, make_contest, opp, row_of, score_dir, workbook_bytes
 
 from spiff_tui.core.xlsx_records import BadWorkbook, check_archive, read_sheets
-
-
-def workbook_bytes(fill) -> bytes:
-    workbook = openpyxl.Workbook()
-    fill(workbook)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def opps_sheet(sheet) -> None:

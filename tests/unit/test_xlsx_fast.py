@@ -11,6 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlsxwriter
+from contest import workbook_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,14 +21,6 @@ from spiff_tui.core.xlsx_records import BadWorkbook, read_sheets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "corpus"))
 import make_corpus  # noqa: E402
-
-
-def openpyxl_bytes(fill) -> bytes:
-    workbook = openpyxl.Workbook()
-    fill(workbook)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def xlsxwriter_bytes(rows: list[list[object]], formats: dict[int, str] | None = None) -> bytes:
@@ -100,7 +93,7 @@ def test_a_plain_export_is_read_by_calamine_and_as_openpyxl_reads_it(tmp_path, m
         for cell in workbook.active["F"][1:]:
             cell.number_format = "m/d/yyyy h:mm"
 
-    data = openpyxl_bytes(fill) if writer == "openpyxl" else xlsxwriter_bytes(EXPORT, {5: "m/d/yyyy h:mm"})
+    data = workbook_bytes(fill) if writer == "openpyxl" else xlsxwriter_bytes(EXPORT, {5: "m/d/yyyy h:mm"})
     (title, part, by_row), = list(worksheets(data))   # not left to openpyxl
     assert part == "xl/worksheets/sheet1.xml"
     assert by_row[3] == {0: "006B", 1: "  Ben Ortiz ", 2: "Upsell", 3: "Closed Won", 4: "1234.5", 5: "2026-04-02 09:30"}
@@ -118,7 +111,7 @@ def test_a_sheet_that_starts_away_from_a1_keeps_its_row_and_column_numbers(write
             workbook.active["C5"], workbook.active["D5"] = "Stage", "Amount"
             workbook.active["C6"], workbook.active["D6"] = "Demo", 2.5
             workbook.active["E9"] = True
-        data = openpyxl_bytes(fill)
+        data = workbook_bytes(fill)
     else:
         data = xlsxwriter_bytes([[None] * 5] * 4 + [[None, None, "Stage", "Amount"], [None, None, "Demo", 2.5],
                                                     [], [], [None, None, None, None, True]])
@@ -157,17 +150,17 @@ def _dated_1904(workbook):
 
 
 LEFT_TO_OPENPYXL = {
-    "an error cell": openpyxl_bytes(_error_cell),
-    "one stray cell at the sheet's far corner": openpyxl_bytes(_cell("XFD1048576", "stray")),
-    "a 1904-based workbook": openpyxl_bytes(_dated_1904),
-    "a negative number": openpyxl_bytes(_cell("B2", -1, "yyyy-mm-dd")),
-    "a number of 16 digits": openpyxl_bytes(_cell("B2", 1234567890123456)),
-    "a duration": openpyxl_bytes(_cell("B2", dt.timedelta(days=2, seconds=1, microseconds=500), "[h]:mm:ss")),
-    "an _xHHHH_ escape": _with_sheet_xml(openpyxl_bytes(_cell("B2", "AvaCR")), lambda x: x.replace(b"CR", b"_x000D_")),
-    "a carriage return": _with_sheet_xml(openpyxl_bytes(_cell("B2", "AvaCR")), lambda x: x.replace(b"CR", b"\r\n")),
-    "a cell without its reference": _with_sheet_xml(openpyxl_bytes(_cell("B2", "x")),
+    "an error cell": workbook_bytes(_error_cell),
+    "one stray cell at the sheet's far corner": workbook_bytes(_cell("XFD1048576", "stray")),
+    "a 1904-based workbook": workbook_bytes(_dated_1904),
+    "a negative number": workbook_bytes(_cell("B2", -1, "yyyy-mm-dd")),
+    "a number of 16 digits": workbook_bytes(_cell("B2", 1234567890123456)),
+    "a duration": workbook_bytes(_cell("B2", dt.timedelta(days=2, seconds=1, microseconds=500), "[h]:mm:ss")),
+    "an _xHHHH_ escape": _with_sheet_xml(workbook_bytes(_cell("B2", "AvaCR")), lambda x: x.replace(b"CR", b"_x000D_")),
+    "a carriage return": _with_sheet_xml(workbook_bytes(_cell("B2", "AvaCR")), lambda x: x.replace(b"CR", b"\r\n")),
+    "a cell without its reference": _with_sheet_xml(workbook_bytes(_cell("B2", "x")),
                                                     lambda x: x.replace(b'<c r="B2"', b"<c")),
-    "XML that breaks off": _with_sheet_xml(openpyxl_bytes(_cell("B2", "x")), lambda x: x[:x.index(b"<row r=\"2\"")]),
+    "XML that breaks off": _with_sheet_xml(workbook_bytes(_cell("B2", "x")), lambda x: x[:x.index(b"<row r=\"2\"")]),
 }
 
 
@@ -206,7 +199,7 @@ def test_any_cells_read_the_same_either_way(tmp_path, monkeypatch, cells, writer
                 cell.number_format = number_format
             if merge:
                 workbook.active.merge_cells("B2:B6")
-        data = openpyxl_bytes(fill)
+        data = workbook_bytes(fill)
     else:
         buffer = io.BytesIO()
         workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False,
