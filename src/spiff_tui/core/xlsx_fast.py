@@ -69,7 +69,9 @@ def worksheets(data: bytes) -> Iterator[tuple[str, str, dict[int, dict[int, str]
             date_styles = functools.cache(lambda: _date_styles(zipped))
             for title, part in parts:
                 rows = _checked_rows(zipped.read(part), date_styles)   # before calamine lays out the sheet's grid
-                yield title, part, _cells(book.get_sheet_by_name(title), rows)
+                # From A1: row i is sheet row i + 1, column j is j. The sheet (calamine's own copy of
+                # its cells) goes as soon as the rows are Python values.
+                yield title, part, _cells(book.get_sheet_by_name(title).to_python(skip_empty_area=False), rows)
     except NotFast:
         raise
     except Exception:   # noqa: BLE001 — a damaged part or one calamine will not read: openpyxl says what
@@ -162,9 +164,8 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-def _cells(sheet, rows: set[int]) -> dict[int, dict[int, str]]:
+def _cells(grid: list[list[object]], rows: set[int]) -> dict[int, dict[int, str]]:
     by_row: dict[int, dict[int, str]] = {number: {} for number in sorted(rows)}
-    grid = sheet.to_python(skip_empty_area=False)   # from A1: row i is sheet row i + 1, column j is j
     for index, values in enumerate(grid):
         grid[index] = None   # each row's values go as its texts are kept: the cells are not held twice
         number = index + 1
