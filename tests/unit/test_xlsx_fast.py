@@ -120,6 +120,30 @@ def test_a_sheet_that_starts_away_from_a1_keeps_its_row_and_column_numbers(write
         5: {2: "Stage", 3: "Amount"}, 6: {2: "Demo", 3: "2.5"}, 9: {4: "true"}}
 
 
+def test_chart_and_hidden_sheets_and_a_name_with_markup_read_the_same_either_way(tmp_path, monkeypatch):
+    from openpyxl.chart import BarChart, Reference
+
+    def fill(workbook):
+        sheet = workbook.active
+        sheet.title = 'R&D <Q2> "x" é'
+        for row in EXPORT:
+            sheet.append(row)
+        chart = BarChart()
+        chart.add_data(Reference(sheet, min_col=5, min_row=1, max_row=4))
+        workbook.create_chartsheet("Chart", 0).add_chart(chart)
+        hidden = workbook.create_sheet("Hidden", 1)
+        hidden.sheet_state = "hidden"
+        hidden["A1"] = "notes"
+
+    data = workbook_bytes(fill)
+    assert [(title, part) for title, part, _ in worksheets(data)] == [
+        ("Hidden", "xl/worksheets/sheet1.xml"), ('R&D <Q2> "x" é', "xl/worksheets/sheet2.xml")]
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(data)
+    either, alone = both_readings(path, monkeypatch)
+    assert either == alone
+
+
 def _with_sheet_xml(data: bytes, change) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
