@@ -181,6 +181,11 @@ LEFT_TO_OPENPYXL = {
     "a number of 16 digits": workbook_bytes(_cell("B2", 1234567890123456)),
     "a duration": workbook_bytes(_cell("B2", dt.timedelta(days=2, seconds=1, microseconds=500), "[h]:mm:ss")),
     "an _xHHHH_ escape": _with_sheet_xml(workbook_bytes(_cell("B2", "AvaCR")), lambda x: x.replace(b"CR", b"_x000D_")),
+    "a formula's text result that starts with a space": _with_sheet_xml(
+        workbook_bytes(_cell("B2", "PLACEHOLDER")),
+        lambda x: x.replace(b'<c r="B2" t="inlineStr"><is><t>PLACEHOLDER</t></is></c>',
+                            b'<c r="B2" t="str"><f>A1</f><v> Ava</v></c>')),
+    "a text of one space not marked to keep it": workbook_bytes(_cell("B2", " ")),
     "a carriage return": _with_sheet_xml(workbook_bytes(_cell("B2", "AvaCR")), lambda x: x.replace(b"CR", b"\r\n")),
     "a cell without its reference": _with_sheet_xml(workbook_bytes(_cell("B2", "x")),
                                                     lambda x: x.replace(b'<c r="B2"', b"<c")),

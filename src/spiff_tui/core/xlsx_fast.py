@@ -34,7 +34,8 @@ GRID_PER_CELL, GRID_SLACK = 4, 100_000
 
 _ESCAPED = re.compile(rb"_x[0-9A-Fa-f]{4}_")
 _UNPRESERVED_SPACE = re.compile(rb'<t(?![^>]*xml:space="preserve")[^>]*>(?:\s|[^<]*\s</t>)')
-# A value (<v>, which takes no xml:space) that starts or ends with a space.
+# A value (<v>, which takes no xml:space) that starts or ends with a space: only a formula's text
+# result (t="str") can.
 _SPACED_VALUE = (b"<v> ", b"<v>\t", b"<v>\n", b" </v>", b"\t</v>", b"\n</v>")
 _LONG_NUMBER = re.compile(rb"<v>[-+]?\d{16}")
 _ROW_NUMBER = re.compile(rb'<row r="(\d+)"')
@@ -113,7 +114,8 @@ def _part(target: str) -> str:
 def _differs(text: bytes) -> bool:
     """Whether the XML holds text the two read differently."""
     return (b"\r" in text or b"<rPh" in text or _ESCAPED.search(text) is not None
-            or _UNPRESERVED_SPACE.search(text) is not None or any(spaced in text for spaced in _SPACED_VALUE))
+            or _UNPRESERVED_SPACE.search(text) is not None
+            or (b't="str"' in text and any(spaced in text for spaced in _SPACED_VALUE)))
 
 
 def _date_styles(xml: bytes) -> set[int]:
@@ -165,16 +167,16 @@ def _column_number(letters: bytes) -> int:
 
 
 def _cells(grid: list[list[object]], rows: set[int]) -> dict[int, dict[int, str]]:
-    by_row: dict[int, dict[int, str]] = {number: {} for number in sorted(rows)}
+    by_row: dict[int, dict[int, str]] = {}
     for index, values in enumerate(grid):
         grid[index] = None   # each row's values go as its texts are kept: the cells are not held twice
-        number = index + 1
         filled = {column: value if value.__class__ is str else _text(value)
                   for column, value in enumerate(values) if value != ""}
         if filled:
-            if number not in by_row:
-                raise NotFast
-            by_row[number] = filled
+            by_row[index + 1] = filled
+    if not by_row.keys() <= rows:
+        raise NotFast
+    by_row.update((number, {}) for number in rows - by_row.keys())   # rows listed with no value
     return by_row
 
 
