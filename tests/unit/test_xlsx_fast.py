@@ -254,3 +254,22 @@ def test_a_grid_about_the_size_of_its_cells_passes_the_check_and_a_sparse_one_do
     sparse = xml.replace(b'<c r="G100">', b'<c r="ZZ100000">').replace(b'<row r="100">', b'<row r="100000">')
     with pytest.raises(NotFast):
         xlsx_fast._checked_rows(sparse)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(st.integers(1, 60), st.dictionaries(st.integers(0, 40), st.sampled_from(
+    ["x", " ", "y z", "1", "\xa0", "\t \u3000", "\x1f", "Ava "]), max_size=6), max_size=20))
+def test_a_sheets_records_count_their_cells_as_a_cell_by_cell_count_does(by_row):
+    from spiff_tui.core.csv_records import Records
+    from spiff_tui.core.xlsx_records import _records
+
+    records, place = _records(by_row)
+    filled_rows = sorted(number for number, row in by_row.items() if row)
+    assert records.lines.tolist() == filled_rows
+    assert sorted(place) == sorted({column for row in by_row.values() for column in row})
+    for index, number in enumerate(filled_rows):
+        cells = records.cells.iloc[index].tolist()
+        assert {place[c]: text for c, text in by_row[number].items()} == {i: t for i, t in enumerate(cells) if t}
+        assert records.field_counts[index] == max(i for i, t in enumerate(cells) if t) + 1
+    counted = Records(records.cells, records.lines, records.field_counts, "xlsx")   # counts each cell itself
+    assert records.filled_counts().tolist() == counted.filled_counts().tolist()

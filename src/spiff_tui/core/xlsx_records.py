@@ -290,12 +290,15 @@ def _records(by_row: dict[int, dict[int, str]]) -> tuple[Records, dict[int, int]
     rows = [by_row[number] for number in numbers]
     used = sorted(set().union(*rows))
     place = {column: index for index, column in enumerate(used)}
-    # Every text kept is filled, so a row's cells run to its rightmost one.
+    # Every text kept is filled, so a row's cells run to its rightmost one; and a text is blank only
+    # if it is all spaces.
     counts = np.fromiter((place[max(row)] + 1 for row in rows), dtype=np.int64, count=len(rows))
+    filled = np.fromiter((sum(not text.isspace() for text in row.values()) for row in rows), dtype=np.int64,
+                         count=len(rows))
     # Built a column at a time: quicker than a list per row, and no row is padded out to the width.
     cells = pd.DataFrame({index: [row.get(column, "") for row in rows] for index, column in enumerate(used)},
                          columns=range(len(used)), dtype=object)
-    return Records(cells, np.asarray(numbers, dtype=np.int64), counts, "xlsx"), place
+    return Records(cells, np.asarray(numbers, dtype=np.int64), counts, "xlsx", filled=filled), place
 
 
 def _trimmed(row: list[str]) -> list[str]:
