@@ -72,7 +72,7 @@ def check(args: argparse.Namespace) -> int:
 
 
 def export(args: argparse.Namespace) -> int:
-    from spiff_tui.core.export import render
+    from spiff_tui.core import export as formats
 
     if args.format == "xlsx" and args.output is None:
         error("--format xlsx needs -o FILE (a workbook is not written to a terminal)")
@@ -81,7 +81,12 @@ def export(args: argparse.Namespace) -> int:
     if isinstance(snapshot, int):
         return snapshot
     _report_problems(snapshot)
-    data = render(snapshot.view(args.view), args.format, args.view)
+    frame = snapshot.view(args.view)
+    if args.format == "xlsx" and len(frame) >= formats.XLSX_MAX_ROWS:
+        error(f"the {args.view} view has {len(frame):,} rows, and an XLSX sheet holds {formats.XLSX_MAX_ROWS - 1:,} "
+              "below its header; nothing written: export it as CSV (--format csv)")
+        return EXIT_USAGE
+    data = formats.render(frame, args.format, args.view)
     if args.output is None:
         sys.stdout.buffer.write(data) if hasattr(sys.stdout, "buffer") else sys.stdout.write(data.decode())
         sys.stdout.flush()
@@ -91,7 +96,7 @@ def export(args: argparse.Namespace) -> int:
         except OSError as exc:
             error(f"{args.output}: cannot write: {exc.strerror or exc}")
             return EXIT_USAGE
-        print(f"wrote {args.view} ({len(snapshot.view(args.view))} rows) to {args.output}", file=sys.stderr)
+        print(f"wrote {args.view} ({len(frame)} rows) to {args.output}", file=sys.stderr)
     return EXIT_DATA if snapshot.has_errors else EXIT_OK
 
 

@@ -199,6 +199,20 @@ def test_exports_are_byte_identical_run_to_run(tmp_path, capsys):
     assert len(outputs) == 5
 
 
+def test_a_view_longer_than_an_xlsx_sheet_is_refused_before_anything_is_written(tmp_path, capsys, monkeypatch):
+    import spiff_tui.core.export as formats
+
+    data = contest(tmp_path)
+    write(data, "opportunities.csv", csv_text(OPPS_HEADER, [opp(str(n), "Ava Patel", "Demo") for n in range(3)]))
+    # A sheet of three rows: the header and two; the ledger holds three opportunities and one activity.
+    monkeypatch.setattr(formats, "XLSX_MAX_ROWS", 3)
+    target = tmp_path / "ledger.xlsx"
+    code, _, err = run(capsys, "export", str(data), "--view", "ledger", "--format", "xlsx", "-o", str(target))
+    assert code == 2 and not target.exists()
+    assert "the ledger view has 4 rows, and an XLSX sheet holds 2 below its header" in err and "--format csv" in err
+    assert run(capsys, "export", str(data), "--view", "teams", "--format", "xlsx", "-o", str(target))[0] == 0
+
+
 def test_xlsx_to_stdout_is_refused(tmp_path, capsys):
     assert run(capsys, "export", str(contest(tmp_path)), "--view", "reps", "--format", "xlsx")[0] == 2
 

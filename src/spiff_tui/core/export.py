@@ -130,6 +130,10 @@ def to_markdown(frame: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
+# Rows an XLSX sheet holds, its header row included: Excel drops the rest when it opens the file.
+XLSX_MAX_ROWS = 1_048_576
+
+
 def to_xlsx(frame: pd.DataFrame, sheet: str) -> bytes:
     """An XLSX with text as string cells (never formulas) and fixed timestamps, so equal input gives equal bytes."""
     from openpyxl import Workbook
