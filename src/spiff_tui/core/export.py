@@ -7,6 +7,7 @@ import io
 import json
 import re
 import zipfile
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -135,36 +136,38 @@ XLSX_MAX_ROWS = 1_048_576
 
 
 def to_xlsx(frame: pd.DataFrame, sheet: str) -> bytes:
-    """An XLSX with text as string cells (never formulas) and fixed timestamps, so equal input gives equal bytes."""
+    """An XLSX with text as string cells (never formulas) and fixed timestamps, so equal input gives
+    equal bytes. openpyxl makes the workbook around an empty sheet; the rows, assembled by Arrow a
+    block at a time (xlsx_sheet.py), are written into that sheet's XML as it is compressed."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
+
+    from spiff_tui.core.xlsx_sheet import sheet_rows
 
     workbook = Workbook(write_only=True)
     workbook.properties.created = workbook.properties.modified = dt.datetime(*_FIXED_TIME)
-    worksheet = workbook.create_sheet(sheet[:31] or "view")
-    worksheet.append([_string_cell(worksheet, WriteOnlyCell, str(c)) for c in frame.columns])
-    for row in frame.itertuples(index=False, name=None):
-        cells = []
-        for value in row:
-            value = _json_value(value)
-            if isinstance(value, str):
-                cells.append(_string_cell(worksheet, WriteOnlyCell, value))
-            else:
-                cells.append(value)
-        worksheet.append(cells)
+    workbook.create_sheet(sheet[:31] or "view")
     raw = io.BytesIO()
     workbook.save(raw)
-    return _fixed_zip_times(raw.getvalue())
+    return _fixed_zip_times(raw.getvalue(), {_SHEET_PART: lambda xml: _with_rows(xml, sheet_rows(frame))})
 
 
-def _string_cell(worksheet, cell_type, text: str):
-    cell = cell_type(worksheet, value=None)
-    cell.value = text
-    cell.data_type = "s"
-    return cell
+_SHEET_PART = "xl/worksheets/sheet1.xml"
+_EMPTY_ROWS = b"<sheetData></sheetData>"
 
 
-def _fixed_zip_times(data: bytes) -> bytes:
+def _with_rows(xml: bytes, rows: Iterator[bytes]) -> Iterator[bytes]:
+    """The empty sheet's XML with the rows inside its sheetData, in pieces."""
+    if xml.count(_EMPTY_ROWS) != 1:
+        raise ValueError("openpyxl wrote the sheet in a shape this writer does not know")
+    before, after = xml.split(_EMPTY_ROWS)
+    yield before + b"<sheetData>"
+    yield from rows
+    yield b"</sheetData>" + after
+
+
+def _fixed_zip_times(data: bytes, changes: dict | None = None) -> bytes:
+    """The archive with every part dated _FIXED_TIME; `changes` maps a part's name to a function
+    that gives its new content from the old, in pieces."""
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
@@ -173,6 +176,12 @@ def _fixed_zip_times(data: bytes) -> bytes:
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = info.external_attr
             content = source.read(info.filename)
+            if changes and info.filename in changes:
+                # Written as it comes: a million rows' XML is never held whole. Zip64 in case it is big.
+                with target.open(fixed, "w", force_zip64=True) as part:
+                    for piece in changes[info.filename](content):
+                        part.write(piece)
+                continue
             if info.filename == "docProps/core.xml":
                 # openpyxl stamps the save time here; a fixed time keeps equal input byte-identical
                 content = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", content)
@@ -183,11 +192,11 @@ def _fixed_zip_times(data: bytes) -> bytes:
 def render(frame: pd.DataFrame, fmt: str, view: str) -> bytes:
     if fmt == "csv":
         return to_csv(frame)
+    if fmt == "xlsx":
+        return to_xlsx(frame, view)
     frame = as_text(frame)   # the other formats go cell by cell
     if fmt == "json":
         return to_json(frame).encode("utf-8")
     if fmt == "md":
         return to_markdown(frame).encode("utf-8")
-    if fmt == "xlsx":
-        return to_xlsx(frame, view)
     raise ValueError(f"unknown format {fmt!r}")
