@@ -71,6 +71,7 @@ TRICKY = pd.DataFrame({
     "flag": [True, False, True, False, True, False, True, False, True],
     "category": pd.Categorical(["k", "k", None, "m", "k", "  n", "k", "m", ""]),
     "arrow": pd.array(["p", None, "q", "r", "s", "t", "u", "v", "w"], dtype="str"),
+    "numbered": pd.Categorical([1.5, 2.0, None, 1.5, 3.0, 2.0, 1.5, 2.0, 3.0]),
 })
 
 

@@ -45,6 +45,9 @@ def _column_cells(column: pd.Series, index: int) -> Cells:
     from spiff_tui.core.export import _float_cells
 
     opening = f'<c r="{_letters(index)}'
+    if isinstance(column.dtype, pd.CategoricalDtype) and not pd.api.types.is_object_dtype(column.cat.categories) \
+            and not pd.api.types.is_string_dtype(column.cat.categories):
+        column = column.astype(column.cat.categories.dtype)   # numbers or flags: written as such
     if column.dtype == bool:
         ones = pa.array(column.to_numpy())
         return lambda start, stop, numbers: _join(opening, numbers, pc.if_else(
