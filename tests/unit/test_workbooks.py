@@ -162,3 +162,20 @@ def test_a_missing_or_damaged_part_is_named_in_a_users_words(tmp_path):
         "the checksum does not match); file skipped",
         "no_workbook_part.xlsx: error: not a readable XLSX workbook (its part 'xl/workbook.xml' is missing); "
         "file skipped"]
+
+
+def test_openpyxls_own_warnings_are_not_printed_the_problem_is_reported_in_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    def fill(workbook):
+        opps_sheet(workbook.active)
+        workbook.active["J2"] = 3_000_000   # a date cell past the year 9999: openpyxl warns, and reads an error
+        workbook.active["J2"].number_format = "yyyy-mm-dd"
+
+    folder = make_contest(tmp_path)
+    (folder / "opportunities.xlsx").write_bytes(workbook_bytes(fill))
+    done = subprocess.run([sys.executable, "-m", "spiff_tui", "check", str(folder), "--as-of", "2026-04-15"],
+                          capture_output=True, text=True, check=False)
+    assert "Warning" not in done.stderr and "openpyxl" not in done.stdout + done.stderr
+    assert "opportunities.xlsx:2: [Created Date] error: the cell holds the Excel error #VALUE!" in done.stdout

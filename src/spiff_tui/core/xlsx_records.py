@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import re
 import threading
@@ -144,6 +145,15 @@ def _fill_vertical_merges(by_row: dict[int, dict[int, str]], ranges: list[tuple[
 
 _OPENING = threading.Lock()
 
+
+@functools.cache
+def _quiet_openpyxl() -> None:
+    """openpyxl warns on stderr of what the reading here reports in its own words (a date cell past
+    9999 is an error cell: "the cell holds the Excel error #VALUE!"); its warnings name its source
+    files and would print over the live board. Set once, for good: catch_warnings around a long
+    read would swap the process's filters under the other reading thread."""
+    warnings.filterwarnings("ignore", module=r"openpyxl(\.|$)")
+
 # Excel's "Strict Open XML Spreadsheet" holds the same parts under other namespace names, which
 # openpyxl does not know (it would find no sheets): they are renamed to the usual ones first.
 _STRICT_NAMESPACES = [
@@ -207,6 +217,7 @@ def read_sheets(path: Path, data: bytes | None = None,
         pass
     import openpyxl  # imported here: only XLSX files pay for it
 
+    _quiet_openpyxl()
     try:
         archive = _as_transitional(archive)
         # catch_warnings swaps process-wide state: two threads opening workbooks at once could
