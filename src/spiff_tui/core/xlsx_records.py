@@ -154,6 +154,7 @@ def _quiet_openpyxl() -> None:
     read would swap the process's filters under the other reading thread."""
     warnings.filterwarnings("ignore", module=r"openpyxl(\.|$)")
 
+
 # Excel's "Strict Open XML Spreadsheet" holds the same parts under other namespace names, which
 # openpyxl does not know (it would find no sheets): they are renamed to the usual ones first.
 _STRICT_NAMESPACES = [
@@ -205,7 +206,7 @@ def read_sheets(path: Path, data: bytes | None = None,
     .xlsx (an XLSX saved as .csv), and a file replaced between the check and the read is never opened.
     calamine reads the sheets where it reads them as openpyxl does (xlsx_fast.py), openpyxl the rest.
     """
-    from spiff_tui.core.xlsx_fast import NotFast, worksheets
+    from spiff_tui.core.xlsx_fast import worksheets
 
     data = path.read_bytes() if data is None else data
     archive = io.BytesIO(data)
@@ -213,7 +214,7 @@ def read_sheets(path: Path, data: bytes | None = None,
     try:
         return _sheets(((title, part, by_row, None, "", {}) for title, part, by_row in worksheets(data)),
                        archive, enough)
-    except NotFast:
+    except Exception:   # noqa: BLE001 — NotFast, or anything the quick reading met: openpyxl reads it
         pass
     import openpyxl  # imported here: only XLSX files pay for it
 
@@ -310,10 +311,3 @@ def _records(by_row: dict[int, dict[int, str]]) -> tuple[Records, dict[int, int]
     cells = pd.DataFrame({index: [row.get(column, "") for row in rows] for index, column in enumerate(used)},
                          columns=range(len(used)), dtype=object)
     return Records(cells, np.asarray(numbers, dtype=np.int64), counts, "xlsx", filled=filled), place
-
-
-def _trimmed(row: list[str]) -> list[str]:
-    end = len(row)
-    while end and row[end - 1] == "":
-        end -= 1
-    return row[:end]
