@@ -1,18 +1,23 @@
-"""Reading an XLSX export: calamine where it reads as openpyxl does, against openpyxl alone.
+"""Reading an XLSX export: calamine where it reads as openpyxl does, against openpyxl alone; and,
+with --export, writing the folder's ledger as XLSX against pandas' to_excel.
 
     python bench/xlsx.py /tmp/spiff-1m [--rows 100000] [--runs 3]
+    python bench/xlsx.py /tmp/spiff-100k --export [--runs 3]
 
 Writes the first ROWS rows of the folder's largest activities export to two workbooks in a
 temporary folder: one as Excel writes them (strings in the shared table, by xlsxwriter) and one
 with each string in its cell (openpyxl's way). Reads each with the reader the app uses, in turns,
 then with calamine's reading refused, so openpyxl reads it; checks that both give the same rows;
-prints the medians and the ratio. Not a test: it only prints figures.
+prints the medians and the ratio. With --export, the folder's ledger is scored once and written as
+XLSX by the exporter and by pandas' `to_excel` with openpyxl (what an analyst would write), in turns,
+in-process. Not a test: it only prints figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import datetime as dt
 import statistics
 import tempfile
 import time
@@ -72,13 +77,38 @@ def timed(path: Path, rules, fast: bool):
         xlsx_fast.worksheets = original
 
 
+def export_figures(folder: Path, rules, runs: int) -> None:
+    import io
+
+    from spiff_tui.core.export import render
+    from spiff_tui.core.labels import as_text
+    from spiff_tui.core.snapshot import score_folder
+
+    ledger = score_folder(folder, rules, dt.date.today()).view("ledger")
+    times: dict[str, list[float]] = {"exporter": [], "pandas": []}
+    for _ in range(runs):
+        start = time.perf_counter()
+        size = len(render(ledger, "xlsx", "ledger"))
+        times["exporter"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        as_text(ledger).to_excel(io.BytesIO(), engine="openpyxl", index=False, sheet_name="ledger")
+        times["pandas"].append(time.perf_counter() - start)
+    ours, theirs = statistics.median(times["exporter"]), statistics.median(times["pandas"])
+    print(f"ledger as XLSX: {len(ledger):,} rows, {size / 2**20:.1f} MiB; exporter {ours:.2f} s, "
+          f"pandas to_excel {theirs:.2f} s, ratio {ours / theirs:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--export", action="store_true", help="time writing the ledger as XLSX instead")
     args = parser.parse_args()
     rules = load_rules(args.folder / "rules.toml")
+    if args.export:
+        export_figures(args.folder, rules, args.runs)
+        return
     rows = source_rows(args.folder, args.rows)
     with tempfile.TemporaryDirectory() as scratch:
         for label, write in (("shared strings", write_shared), ("inline strings", write_inline)):
