@@ -5,7 +5,7 @@ openpyxl's reading stays the reference (xlsx_records.py). A workbook is left to 
 sheet holds what the two read differently, or what calamine cannot hold: Excel error cells (blanks
 to calamine), text that starts or ends with a space but is not marked to keep it (calamine trims
 it), _xHHHH_ escapes, carriage returns, phonetic runs, numbers of 16 digits or more (exact
-integers to openpyxl), negative numbers (a day before 1900 in a date cell), a date cell's serial of
+integers to openpyxl), U+FFFE or U+FFFF (where openpyxl's XML parser stops), negative numbers (a day before 1900 in a date cell), a date cell's serial of
 seven digits or more (past 9999 it is an error to openpyxl, a number to calamine), durations, a 1904-based
 or Strict workbook, cells or rows written without their reference, a grid mostly empty (calamine
 lays out every cell of it: one stray cell at XFD1048576 would be seventeen billion), XML that breaks
@@ -33,6 +33,8 @@ _WORKSHEET, _SHARED_STRINGS, _STYLES = "worksheet", "sharedStrings", "styles"
 GRID_PER_CELL, GRID_SLACK = 4, 100_000
 
 _ESCAPED = re.compile(rb"_x[0-9A-Fa-f]{4}_")
+# U+FFFE and U+FFFF in UTF-8: not allowed in XML, so openpyxl's parser stops at them; calamine reads on.
+_NONCHARACTER = re.compile(b"\xef\xbf[\xbe\xbf]")
 _UNPRESERVED_SPACE = re.compile(rb'<t(?![^>]*xml:space="preserve")[^>]*>(?:\s|[^<]*\s</t>)')
 # A value (<v>, which takes no xml:space) that starts or ends with a space: only a formula's text
 # result (t="str") can.
@@ -114,7 +116,7 @@ def _part(target: str) -> str:
 def _differs(text: bytes) -> bool:
     """Whether the XML holds text the two read differently."""
     return (b"\r" in text or b"<rPh" in text or _ESCAPED.search(text) is not None
-            or _UNPRESERVED_SPACE.search(text) is not None
+            or _NONCHARACTER.search(text) is not None or _UNPRESERVED_SPACE.search(text) is not None
             or (b't="str"' in text and any(spaced in text for spaced in _SPACED_VALUE)))
 
 
