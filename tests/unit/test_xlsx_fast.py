@@ -187,6 +187,8 @@ LEFT_TO_OPENPYXL = {
                             b'<c r="B2" t="str"><f>A1</f><v> Ava</v></c>')),
     "a text of one space not marked to keep it": workbook_bytes(_cell("B2", " ")),
     "a character XML does not allow (U+FFFE)": workbook_bytes(_cell("B2", "Ava\ufffe")),
+    "a tab written as a character reference at a text's end": _with_sheet_xml(
+        workbook_bytes(_cell("B2", "PLACEHOLDER")), lambda x: x.replace(b"PLACEHOLDER", b"Ava&#9;")),
     "a carriage return": _with_sheet_xml(workbook_bytes(_cell("B2", "AvaCR")), lambda x: x.replace(b"CR", b"\r\n")),
     "a cell without its reference": _with_sheet_xml(workbook_bytes(_cell("B2", "x")),
                                                     lambda x: x.replace(b'<c r="B2"', b"<c")),

@@ -35,10 +35,12 @@ GRID_PER_CELL, GRID_SLACK = 4, 100_000
 _ESCAPED = re.compile(rb"_x[0-9A-Fa-f]{4}_")
 # U+FFFE and U+FFFF in UTF-8: not allowed in XML, so openpyxl's parser stops at them; calamine reads on.
 _NONCHARACTER = re.compile(b"\xef\xbf[\xbe\xbf]")
-_UNPRESERVED_SPACE = re.compile(rb'<t(?![^>]*xml:space="preserve")[^>]*>(?:\s|[^<]*\s</t>)')
+# A space at either end of a text: written as it is, or as a character reference ('&#9;').
+_SPACE = rb"(?:\s|&#(?:0*(?:9|10|13|32)|[xX]0*(?:9|[aAdD]|20));)"
+_UNPRESERVED_SPACE = re.compile(rb'<t(?![^>]*xml:space="preserve")[^>]*>(?:' + _SPACE + rb"|[^<]*" + _SPACE + rb"</t>)")
 # A value (<v>, which takes no xml:space) that starts or ends with a space: only a formula's text
 # result (t="str") can.
-_SPACED_VALUE = (b"<v> ", b"<v>\t", b"<v>\n", b" </v>", b"\t</v>", b"\n</v>")
+_SPACED_VALUE = re.compile(rb"<v>" + _SPACE + rb"|" + _SPACE + rb"</v>")
 _LONG_NUMBER = re.compile(rb"<v>[-+]?\d{16}")
 _ROW_NUMBER = re.compile(rb'<row r="(\d+)"')
 _BARE_ELEMENT = re.compile(rb"<(?:c|row)>")
@@ -117,7 +119,7 @@ def _differs(text: bytes) -> bool:
     """Whether the XML holds text the two read differently."""
     return (b"\r" in text or b"<rPh" in text or _ESCAPED.search(text) is not None
             or _NONCHARACTER.search(text) is not None or _UNPRESERVED_SPACE.search(text) is not None
-            or (b't="str"' in text and any(spaced in text for spaced in _SPACED_VALUE)))
+            or (b't="str"' in text and _SPACED_VALUE.search(text) is not None))
 
 
 def _date_styles(xml: bytes) -> set[int]:
