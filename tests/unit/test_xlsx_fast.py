@@ -276,3 +276,28 @@ def test_a_sheets_records_count_their_cells_as_a_cell_by_cell_count_does(by_row)
         assert records.field_counts[index] == max(i for i, t in enumerate(cells) if t) + 1
     counted = Records(records.cells, records.lines, records.field_counts, "xlsx")   # counts each cell itself
     assert records.filled_counts().tolist() == counted.filled_counts().tolist()
+
+
+# Text as other writers may put it in the XML: spaces of several kinds, as they are or as character
+# references, entities, CDATA; marked to keep its spaces or not.
+XML_PIECES = [b"a", b"B", b" ", b"\t", b"\n", b"&#9;", b"&#10;", b"&#13;", b"&#32;", b"&#160;", b"&#xA0;", b"&amp;",
+              b"&lt;", "\u00a0".encode(), "\u2003".encode(), b"&#x2003;", b"<![CDATA[ x ]]>", "\u3000".encode()]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.lists(st.sampled_from(XML_PIECES), min_size=1, max_size=4), st.booleans()),
+                min_size=3, max_size=3))
+def test_text_as_any_writer_may_put_it_reads_the_same_either_way(tmp_path, monkeypatch, texts):
+    def fill(workbook):
+        workbook.active["A1"], workbook.active["B1"], workbook.active["A2"] = "P0", "P1", "P2"
+
+    def written(xml):
+        for index, (pieces, keep_spaces) in enumerate(texts):
+            opening = b'<t xml:space="preserve">' if keep_spaces else b"<t>"
+            xml = xml.replace(b"<t>P%d</t>" % index, opening + b"".join(pieces) + b"</t>")
+        return xml
+
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(_with_sheet_xml(workbook_bytes(fill), written))
+    either, alone = both_readings(path, monkeypatch)
+    assert either == alone

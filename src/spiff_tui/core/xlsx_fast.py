@@ -4,7 +4,7 @@ does: the cells of a 100,000-row export in about a second instead of four to nin
 openpyxl's reading stays the reference (xlsx_records.py). A workbook is left to it (NotFast) when a
 sheet holds what the two read differently, or what calamine cannot hold: Excel error cells (blanks
 to calamine), text that starts or ends with a space but is not marked to keep it (calamine trims
-it), _xHHHH_ escapes, carriage returns, phonetic runs, numbers of 16 digits or more (exact
+it), CDATA sections, _xHHHH_ escapes, carriage returns, phonetic runs, numbers of 16 digits or more (exact
 integers to openpyxl), U+FFFE or U+FFFF (where openpyxl's XML parser stops), negative numbers (a day before 1900 in a date cell), a date cell's serial of
 seven digits or more (past 9999 it is an error to openpyxl, a number to calamine), durations, a 1904-based
 or Strict workbook, cells or rows written without their reference, a grid mostly empty (calamine
@@ -117,7 +117,7 @@ def _part(target: str) -> str:
 
 def _differs(text: bytes) -> bool:
     """Whether the XML holds text the two read differently."""
-    return (b"\r" in text or b"<rPh" in text or _ESCAPED.search(text) is not None
+    return (b"\r" in text or b"<rPh" in text or b"<![CDATA[" in text or _ESCAPED.search(text) is not None
             or _NONCHARACTER.search(text) is not None or _UNPRESERVED_SPACE.search(text) is not None
             or (b't="str"' in text and _SPACED_VALUE.search(text) is not None))
 
