@@ -36,7 +36,7 @@ def _cell_texts(column: pd.Series) -> pd.Series:
     if pd.api.types.is_bool_dtype(column):
         return column.map({True: "true", False: "false"}).astype(object)
     if pd.api.types.is_float_dtype(column):
-        texts = _float_cells(column.to_numpy(dtype="float64", na_value=np.nan))
+        texts = float_cells(column.to_numpy(dtype="float64", na_value=np.nan))
         return pd.Series(texts.to_numpy(zero_copy_only=False), index=column.index, dtype=object)
     if pd.api.types.is_integer_dtype(column):
         return column.astype(str).astype(object)
@@ -79,7 +79,7 @@ def _csv_cells(column: pd.Series, neutralised: bool) -> pa.Array:
     if column.dtype == bool:
         return pc.if_else(pa.array(column.to_numpy()), "true", "false")
     if pd.api.types.is_float_dtype(column):
-        return _float_cells(column.to_numpy(dtype="float64", na_value=np.nan))
+        return float_cells(column.to_numpy(dtype="float64", na_value=np.nan))
     if column.dtype == np.int64:
         return pc.cast(pa.array(column.to_numpy()), pa.string())
     texts = pa.array(_cell_texts(column), pa.string())
@@ -98,7 +98,7 @@ def _whole(values: np.ndarray, finite: np.ndarray) -> np.ndarray:
     return finite & (np.floor(np.where(finite, values, 0)) == values) & (np.abs(np.where(finite, values, 0)) < 1e15)
 
 
-def _float_cells(values: np.ndarray) -> pa.Array:
+def float_cells(values: np.ndarray) -> pa.Array:
     """Whole numbers without '.0', others to 6 places, NaN and infinities blank (as _cell_texts)."""
     finite = np.isfinite(values)
     whole = _whole(values, finite)

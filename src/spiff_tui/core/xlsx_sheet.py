@@ -2,7 +2,7 @@
 at a time took 17 s for a 126,000-row ledger.
 
 The cells are what openpyxl writes for export.py's values: text as inline strings (never a formula,
-spaces at either end kept), numbers as export._float_cells writes them (whole ones without '.0',
+spaces at either end kept), numbers as export.float_cells writes them (whole ones without '.0',
 others to six places), booleans as booleans; a missing or non-finite value is no cell, an empty
 text an empty string cell. Characters XML cannot hold are written as Excel's _xHHHH_ escapes.
 
@@ -42,7 +42,7 @@ def sheet_rows(frame: pd.DataFrame) -> Iterator[bytes]:
 
 def _column_cells(column: pd.Series, index: int) -> Cells:
     """What gives the column's cells for rows start:stop (whose numbers are given): null for no cell."""
-    from spiff_tui.core.export import _float_cells
+    from spiff_tui.core.export import float_cells
 
     opening = f'<c r="{_letters(index)}'
     if isinstance(column.dtype, pd.CategoricalDtype) and not pd.api.types.is_object_dtype(column.cat.categories) \
@@ -53,7 +53,7 @@ def _column_cells(column: pd.Series, index: int) -> Cells:
         return lambda start, stop, numbers: _join(opening, numbers, pc.if_else(
             ones[start:stop], '" t="b"><v>1</v></c>', '" t="b"><v>0</v></c>'))
     if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
-        values = _float_cells(column.to_numpy(dtype="float64", na_value=np.nan))
+        values = float_cells(column.to_numpy(dtype="float64", na_value=np.nan))
         values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)   # not finite: no cell
         bodies = _join('" t="n"><v>', values, "</v></c>")
         return lambda start, stop, numbers: _join(opening, numbers, bodies[start:stop])
