@@ -22,7 +22,7 @@ import zipfile
 from collections.abc import Iterator
 from xml.etree import ElementTree
 
-from spiff_tui.core.xlsx_records import cell_text
+from spiff_tui.core.xlsx_records import _column_index, cell_text
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _RELATIONSHIP = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -157,17 +157,10 @@ def _checked_rows(xml: bytes, date_styles=set) -> set[int]:
     if cells != xml.count(b"<c ") or len(numbers) != xml.count(b"<row ") or _BARE_ELEMENT.search(xml):
         raise NotFast   # a cell or row placed by its order alone, or in a prefixed namespace
     rows = {int(n) for n in numbers}
-    width = max((_column_number(letters) for letters in set(_WIDE_COLUMN.findall(xml))), default=26)
+    width = max((_column_index(letters) + 1 for letters in set(_WIDE_COLUMN.findall(xml))), default=26)
     if max(rows, default=0) * width > GRID_PER_CELL * cells + GRID_SLACK:
         raise NotFast
     return rows
-
-
-def _column_number(letters: bytes) -> int:
-    number = 0
-    for letter in letters:
-        number = number * 26 + letter - ord("A") + 1
-    return number
 
 
 def _cells(grid: list[list[object]], rows: set[int]) -> dict[int, dict[int, str]]:
