@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from openpyxl.utils.cell import get_column_letter
 
 # Characters XML 1.0 does not allow in text (tab, line feed and carriage return it does).
 _NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -30,7 +31,9 @@ Cells = Callable[[int, int, pa.Array], pa.Array]
 
 def sheet_rows(frame: pd.DataFrame) -> Iterator[bytes]:
     """The sheet's <row> elements, a block at a time: the column names as row 1, then the rows."""
-    yield f'<row r="1">{"".join(_header_cell(i, str(name)) for i, name in enumerate(frame.columns))}</row>'.encode()
+    names = _text_bodies(_texts(pd.Series([str(name) for name in frame.columns], dtype=object))).to_pylist()
+    yield ('<row r="1">' + "".join(f'<c r="{get_column_letter(index + 1)}1{cell}' for index, cell in enumerate(names))
+           + "</row>").encode()
     columns = [_column_cells(frame[name], index) for index, name in enumerate(frame.columns)]
     for start in range(0, len(frame), BLOCK_ROWS):
         stop = min(start + BLOCK_ROWS, len(frame))
@@ -44,7 +47,7 @@ def _column_cells(column: pd.Series, index: int) -> Cells:
     """What gives the column's cells for rows start:stop (whose numbers are given): null for no cell."""
     from spiff_tui.core.export import float_cells
 
-    opening = f'<c r="{_letters(index)}'
+    opening = f'<c r="{get_column_letter(index + 1)}'
     if isinstance(column.dtype, pd.CategoricalDtype) and not pd.api.types.is_object_dtype(column.cat.categories) \
             and not pd.api.types.is_string_dtype(column.cat.categories):
         column = column.astype(column.cat.categories.dtype)   # numbers or flags: written as such
@@ -97,24 +100,6 @@ def _texts(column: pd.Series) -> pa.Array:
 
 def _escaped(text: str) -> str:
     return _NOT_IN_XML.sub(lambda match: f"_x{ord(match.group()):04X}_", text)
-
-
-def _header_cell(index: int, name: str) -> str:
-    if not name:
-        return f'<c r="{_letters(index)}1" t="inlineStr" />'
-    name = _escaped(name).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    space = ' xml:space="preserve"' if name[:1].isspace() or name[-1:].isspace() else ""
-    return f'<c r="{_letters(index)}1" t="inlineStr"><is><t{space}>{name}</t></is></c>'
-
-
-def _letters(index: int) -> str:
-    """A 0-based column index as its letters: 0 is A, 26 is AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
 
 
 def _joined_bytes(rows: pa.Array) -> bytes:
