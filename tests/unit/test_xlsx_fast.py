@@ -41,8 +41,9 @@ def both_readings(path: Path, monkeypatch) -> tuple[object, object]:
     """read_sheets as it reads (calamine where it may) and with openpyxl alone: each its sheets or error."""
     def read():
         try:
-            return [(s.title, s.part, s.damaged_at, s.damage, s.error_cells, s.records.cells.to_dict("split"),
-                     s.records.lines.tolist(), s.records.field_counts.tolist()) for s in read_sheets(path)]
+            return [(s.title, s.part, s.damaged_at, s.damage, s.error_cells, s.formulas,
+                     s.records.cells.to_dict("split"), s.records.lines.tolist(), s.records.field_counts.tolist())
+                    for s in read_sheets(path)]
         except BadWorkbook as exc:
             return str(exc)
 
@@ -94,7 +95,7 @@ def test_a_plain_export_is_read_by_calamine_and_as_openpyxl_reads_it(tmp_path, m
             cell.number_format = "m/d/yyyy h:mm"
 
     data = workbook_bytes(fill) if writer == "openpyxl" else xlsxwriter_bytes(EXPORT, {5: "m/d/yyyy h:mm"})
-    (title, part, by_row), = list(worksheets(data))   # not left to openpyxl
+    (title, part, by_row, _), = list(worksheets(data))   # not left to openpyxl
     assert part == "xl/worksheets/sheet1.xml"
     assert by_row[3] == {0: "006B", 1: "  Ben Ortiz ", 2: "Upsell", 3: "Closed Won", 4: "1234.5", 5: "2026-04-02 09:30"}
     assert by_row[4][1] == "Chloe & <Nguyen>" and by_row[4][4] == "0" and by_row[2][5] == "2026-04-15"
@@ -115,7 +116,7 @@ def test_a_sheet_that_starts_away_from_a1_keeps_its_row_and_column_numbers(write
     else:
         data = xlsxwriter_bytes([[None] * 5] * 4 + [[None, None, "Stage", "Amount"], [None, None, "Demo", 2.5],
                                                     [], [], [None, None, None, None, True]])
-    (_, _, by_row), = list(worksheets(data))
+    (_, _, by_row, _), = list(worksheets(data))
     assert {number: cells for number, cells in by_row.items() if cells} == {
         5: {2: "Stage", 3: "Amount"}, 6: {2: "Demo", 3: "2.5"}, 9: {4: "true"}}
 
@@ -136,7 +137,7 @@ def test_chart_and_hidden_sheets_and_a_name_with_markup_read_the_same_either_way
         hidden["A1"] = "notes"
 
     data = workbook_bytes(fill)
-    assert [(title, part) for title, part, _ in worksheets(data)] == [
+    assert [(title, part) for title, part, _, _ in worksheets(data)] == [
         ("Hidden", "xl/worksheets/sheet1.xml"), ('R&D <Q2> "x" é', "xl/worksheets/sheet2.xml")]
     path = tmp_path / "book.xlsx"
     path.write_bytes(data)

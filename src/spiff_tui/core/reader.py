@@ -26,7 +26,7 @@ from spiff_tui.core.values import (
     parse_dates,
     parse_flags,
 )
-from spiff_tui.core.xlsx_records import BadWorkbook, formulas_without_values, read_sheets
+from spiff_tui.core.xlsx_records import BadWorkbook, read_sheets
 
 ZIP_MAGIC = b"PK\x03\x04"
 _NOT_BLANK = re.compile(rb"[^ \t\r\n\x00]")
@@ -187,9 +187,9 @@ def _read_workbook(path: Path, data: bytes, rules: Rules, base: FileResult, note
         if chosen.damaged_at is not None:
             return _with(base, *notes)
         return _with(base, *notes, Problem(base.name, None, None, "workbook has no data; nothing to read", WARNING))
-    title, records, part = chosen.title, chosen.records, chosen.part
+    title, records = chosen.title, chosen.records
     by_row: dict[int, list[str]] = {}
-    for cell, row in formulas_without_values(data, part):
+    for cell, row in chosen.formulas:
         by_row.setdefault(row, []).append(cell)
     # The value could not be read: an error on each row it leaves blank, like any unreadable value.
     notes = notes + [Problem(base.name, row, None, (f"formula cell {cells[0]} has" if len(cells) == 1 else

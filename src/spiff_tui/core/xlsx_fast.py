@@ -4,12 +4,13 @@ does: the cells of a 100,000-row export in about a second instead of four to nin
 openpyxl's reading stays the reference (xlsx_records.py). A workbook is left to it (NotFast) when a
 sheet holds what the two read differently, or what calamine cannot hold: Excel error cells (blanks
 to calamine), text that starts or ends with a space but is not marked to keep it (calamine trims
-it), CDATA sections, _xHHHH_ escapes, carriage returns, phonetic runs, numbers of 16 digits or more (exact
-integers to openpyxl), U+FFFE or U+FFFF (where openpyxl's XML parser stops), negative numbers (a day before 1900 in a date cell), a date cell's serial of
-seven digits or more (past 9999 it is an error to openpyxl, a number to calamine), durations, a 1904-based
-or Strict workbook, cells or rows written without their reference, a grid mostly empty (calamine
-lays out every cell of it: one stray cell at XFD1048576 would be seventeen billion), XML that breaks
-off, or anything calamine will not open.
+it), CDATA sections, _xHHHH_ escapes, carriage returns, phonetic runs, numbers of 16 digits or
+more (exact integers to openpyxl), U+FFFE or U+FFFF (where openpyxl's XML parser stops), negative
+numbers (a day before 1900 in a date cell), a date cell's serial of seven digits or more (past
+9999 it is an error to openpyxl, a number to calamine), durations, a 1904-based or Strict
+workbook, cells or rows written without their reference, a grid mostly empty (calamine lays out
+every cell of it: one stray cell at XFD1048576 would be seventeen billion), XML that breaks off,
+or anything calamine will not open.
 """
 
 from __future__ import annotations
@@ -52,15 +53,18 @@ _BIG_NUMBER = re.compile(rb'<c r="[A-Z]+\d+"([^>]*)>(?:<f[^>]*/>|<f[^>]*>[^<]*</
 _STYLE = re.compile(rb'\bs="(\d+)"')
 
 
+CellsByRow = dict[int, dict[int, str]]   # row number -> {column index: text}
+
+
 class NotFast(Exception):
     """This workbook is for openpyxl to read."""
 
 
-def worksheets(data: bytes) -> Iterator[tuple[str, str, dict[int, dict[int, str]]]]:
+def worksheets(data: bytes) -> Iterator[tuple[str, str, CellsByRow, bytes]]:
     """(title, XML part, row number -> {column index: text} of its non-blank cells, with an empty
-    dict for each row the XML lists without any) of each worksheet, in the workbook's order, as
-    xlsx_records reads them with openpyxl. Raises NotFast, perhaps after some sheets, for a workbook
-    this reading would not read the same."""
+    dict for each row the XML lists without any, the sheet's XML) of each worksheet, in the
+    workbook's order, as xlsx_records reads them with openpyxl. Raises NotFast, perhaps after some
+    sheets, for a workbook this reading would not read the same."""
     try:
         from python_calamine import CalamineWorkbook, SheetTypeEnum
     except ImportError:
@@ -75,10 +79,11 @@ def worksheets(data: bytes) -> Iterator[tuple[str, str, dict[int, dict[int, str]
             date_styles = functools.cache(lambda: _date_styles(zipped.read(styles)) if styles else set())
             for title, part in parts:
                 # Checked before calamine lays out the sheet's grid of cells.
-                rows = _checked_rows(zipped.read(part), date_styles)
+                xml = zipped.read(part)
+                rows = _checked_rows(xml, date_styles)
                 # From A1: row i is sheet row i + 1, column j is j. The sheet (calamine's own copy of
                 # its cells) goes as soon as the rows are Python values.
-                yield title, part, _cells(book.get_sheet_by_name(title).to_python(skip_empty_area=False), rows)
+                yield title, part, _cells(book.get_sheet_by_name(title).to_python(skip_empty_area=False), rows), xml
     except NotFast:
         raise
     except Exception:   # noqa: BLE001 — a damaged part or one calamine will not read: openpyxl says what

@@ -87,15 +87,19 @@ _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.DOTALL)
 _REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 
 
-def formulas_without_values(data: bytes, sheet_part: str) -> list[tuple[str, int]]:
+def _sheet_xml(archive: io.BytesIO, part: str) -> bytes:
+    """A sheet's XML, or nothing if the part cannot be read (openpyxl's reading says why)."""
+    try:
+        with zipfile.ZipFile(archive) as zipped:
+            return zipped.read(part)
+    except (KeyError, zipfile.BadZipFile, ValueError):
+        return b""
+
+
+def formulas_without_values(xml: bytes) -> list[tuple[str, int]]:
     """(cell, row) of the sheet's formula cells saved with no value — a workbook written by a program
     and never opened in Excel; such cells read as blank."""
     found = []
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            xml = archive.read(sheet_part)
-    except (KeyError, zipfile.BadZipFile, ValueError):
-        return found
     if b"<f" not in xml:
         return found
     for match in _CELL.finditer(xml):
@@ -117,13 +121,8 @@ def _column_index(letters: bytes) -> int:
     return index - 1
 
 
-def _merged_ranges(archive: io.BytesIO, sheet_path: str) -> list[tuple[int, int, int]]:
+def _merged_ranges(xml: bytes) -> list[tuple[int, int, int]]:
     """(column, first row, last row) of each single-column merge spanning several rows."""
-    try:
-        with zipfile.ZipFile(archive) as zipped:
-            xml = zipped.read(sheet_path)
-    except (KeyError, zipfile.BadZipFile, ValueError):
-        return []
     ranges = []
     for first_col, first_row, last_col, last_row in _MERGE.findall(xml):
         if first_col == last_col and int(last_row) > int(first_row):
@@ -195,6 +194,7 @@ class Sheet(NamedTuple):
     damaged_at: int | None  # the row where the sheet's XML broke off, if it did; the rows from there are lost
     damage: str             # what broke there
     error_cells: dict[tuple[int, int], str]   # (row, column index) -> the Excel error a cell holds (#REF!...)
+    formulas: list[tuple[str, int]]   # (cell, row) of formula cells saved without a value
 
 
 def read_sheets(path: Path, data: bytes | None = None,
@@ -212,7 +212,7 @@ def read_sheets(path: Path, data: bytes | None = None,
     archive = io.BytesIO(data)
     check_archive(archive)
     try:
-        return _sheets(((title, part, by_row, None, "", {}) for title, part, by_row in worksheets(data)),
+        return _sheets(((title, part, by_row, None, "", {}, xml) for title, part, by_row, xml in worksheets(data)),
                        archive, enough)
     except Exception:   # noqa: BLE001 — NotFast, or anything the quick reading met: openpyxl reads it
         pass
@@ -229,7 +229,7 @@ def read_sheets(path: Path, data: bytes | None = None,
     except Exception as exc:  # openpyxl raises many kinds for damaged parts
         raise BadWorkbook(f"not a readable XLSX workbook ({_why(exc)})")
     try:
-        return _sheets(((sheet.title, getattr(sheet, "_worksheet_path", ""), *_filled_cells(sheet))
+        return _sheets(((sheet.title, getattr(sheet, "_worksheet_path", ""), *_filled_cells(sheet), None)
                         for sheet in workbook.worksheets), archive, enough)
     except Exception as exc:
         raise BadWorkbook(f"workbook damaged while reading ({_why(exc)})")
@@ -238,15 +238,16 @@ def read_sheets(path: Path, data: bytes | None = None,
 
 
 def _sheets(cells, archive: io.BytesIO, enough: Callable[[Records], bool]) -> list[Sheet]:
-    """Sheets from each sheet's (title, part, filled cells by row, damaged at, damage, error cells),
-    up to the first that is `enough`."""
+    """Sheets from each sheet's (title, part, filled cells by row, damaged at, damage, error cells,
+    its XML if already inflated), up to the first that is `enough`."""
     sheets = []
-    for title, part, by_row, damaged_at, damage, error_cells in cells:
-        _fill_vertical_merges(by_row, _merged_ranges(archive, part))
+    for title, part, by_row, damaged_at, damage, error_cells, xml in cells:
+        xml = _sheet_xml(archive, part) if xml is None else xml
+        _fill_vertical_merges(by_row, _merged_ranges(xml))
         records, kept_columns = _records(by_row)
         sheets.append(Sheet(title, records, part, damaged_at, damage,
                             {(row, kept_columns[column]): value for (row, column), value in error_cells.items()
-                             if column in kept_columns}))
+                             if column in kept_columns}, formulas_without_values(xml)))
         if enough(sheets[-1].records):
             break
     return sheets
