@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import statistics
@@ -147,6 +148,7 @@ def main() -> int:
     args = parser.parse_args()
     width, height = (int(n) for n in args.size.split("x"))
     if args.one:
+        gc.disable()   # as spiff_tui.cli.run starts every process
         print(json.dumps(asyncio.run(measure(args.folder, (width, height), args.restart))))
         return 0
     runs = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import os
 import sys
 from pathlib import Path
@@ -149,6 +150,10 @@ ONE_SHOT_COMMANDS = ("check", "export")
 
 
 def run() -> None:
+    # A start builds some hundred thousand objects (Textual, pandas, Arrow) that live as long as the
+    # process; collecting while they are made only walks them again, ~60 ms of every start. The
+    # commands collect again once their imports are done (commands.imports_done).
+    gc.disable()
     code = main()
     if len(sys.argv) > 1 and sys.argv[1] in ONE_SHOT_COMMANDS:
         _exit_now(code)

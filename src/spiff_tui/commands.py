@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import sys
 from pathlib import Path
 
@@ -37,9 +38,16 @@ def _load(args: argparse.Namespace) -> tuple[Path, Rules] | int:
         return EXIT_USAGE
 
 
+def imports_done() -> None:
+    """Collect garbage again (cli.run stops it while the process starts up)."""
+    gc.enable()
+
+
 def _snapshot(args: argparse.Namespace, full_rows: bool):
     """The folder scored once; without full_rows, only what the boards read of each row."""
     from spiff_tui.core.snapshot import one_shot_workers, score_folder
+
+    imports_done()
 
     loaded = _load(args)
     if isinstance(loaded, int):
@@ -122,6 +130,8 @@ def write_file(path: Path, data: bytes) -> None:
 
 def init(args: argparse.Namespace) -> int:
     from spiff_tui.core.starter import starter_rules, starter_text
+
+    imports_done()
 
     if not args.data_dir.is_dir():
         error(f"{args.data_dir}: not a folder")

@@ -193,10 +193,16 @@ async def test_what_lives_forever_is_left_out_of_collections_but_no_scored_rows(
     import gc
 
     app = make_app(small)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await loaded(pilot)
-        assert gc.get_freeze_count() > 10_000   # the modules, classes and widgets loaded at start
-        # gc.get_objects() lists the collected generations only: the ledger is among them.
-        tracked = {id(o) for o in gc.get_objects()}
-        assert all(id(part) in tracked for part in app.snapshot.ledger_parts)
+    gc.disable()   # as the command line starts every process
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await loaded(pilot)
+            assert gc.isenabled()   # collecting again once the start is over
+            assert gc.get_freeze_count() > 10_000   # the modules, classes and widgets loaded at start
+            # gc.get_objects() lists the collected generations only: the ledger is among them.
+            tracked = {id(o) for o in gc.get_objects()}
+            assert all(id(part) in tracked for part in app.snapshot.ledger_parts)
+    finally:
+        gc.enable()
     assert gc.get_freeze_count() == 0
+

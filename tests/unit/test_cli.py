@@ -40,6 +40,20 @@ def test_check_reports_each_file_and_the_boards(tmp_path, capsys):
     assert "Ava Patel" in out
 
 
+def test_commands_collect_garbage_again_once_started(tmp_path, capsys):
+    import gc
+
+    data = contest(tmp_path)
+    for command in (["check", str(data)], ["export", str(data), "--view", "teams"],
+                    ["init", str(data), "-o", str(tmp_path / "starter.toml")]):
+        gc.disable()   # as the command line starts every process
+        try:
+            run(capsys, *command)
+            assert gc.isenabled(), command
+        finally:
+            gc.enable()
+
+
 def test_check_exits_1_and_names_the_bad_line(tmp_path, capsys):
     data = contest(tmp_path)
     write(data, "activities.csv", csv_text(ACTS_HEADER, [act("a", "Ava Patel", "Call")]) + "b,Ava Patel,Call\n")

@@ -227,3 +227,4 @@ def _freeze_what_lives_forever() -> None:
     import pyarrow.csv  # noqa: F401
 
     gc.freeze()
+    gc.enable()   # stopped while the process started up (cli.run)
