@@ -8,7 +8,8 @@ Writes the first ROWS rows of the folder's largest activities export to two work
 temporary folder: one as Excel writes them (strings in the shared table, by xlsxwriter) and one
 with each string in its cell (openpyxl's way). Reads each with the reader the app uses, in turns,
 then with calamine's reading refused, so openpyxl reads it; checks that both give the same rows;
-prints the medians and the ratio. With --export, the folder's ledger is scored once and written as
+prints the medians, the ratio, and the longest another thread waited to run meanwhile (the live
+board's screen stalls that long). With --export, the folder's ledger is scored once and written as
 XLSX by the exporter and by pandas' `to_excel` with openpyxl (what an analyst would write), in turns,
 in-process. Not a test: it only prints figures.
 """
@@ -20,6 +21,7 @@ import csv
 import datetime as dt
 import statistics
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -67,13 +69,28 @@ def _refused(data):
 
 
 def timed(path: Path, rules, fast: bool):
+    """(seconds, result, the longest another thread waited to run meanwhile: what the live board's
+    screen would stall for while the export is read)."""
     original = xlsx_fast.worksheets
     xlsx_fast.worksheets = original if fast else _refused
+    longest, reading = [0.0], [True]
+
+    def other_thread() -> None:
+        last = time.perf_counter()
+        while reading[0]:
+            time.sleep(0.001)
+            now = time.perf_counter()
+            longest[0], last = max(longest[0], now - last), now
+
+    ticker = threading.Thread(target=other_thread)
+    ticker.start()
     try:
         start = time.perf_counter()
         result = read_export(path, rules)
-        return time.perf_counter() - start, result
+        return time.perf_counter() - start, result, longest[0]
     finally:
+        reading[0] = False
+        ticker.join()
         xlsx_fast.worksheets = original
 
 
@@ -115,16 +132,20 @@ def main() -> None:
             path = Path(scratch) / f"activities_{label.split()[0]}.xlsx"
             write(rows, path)
             times: dict[bool, list[float]] = {True: [], False: []}
+            pauses: dict[bool, list[float]] = {True: [], False: []}
             frames = {}
             for _ in range(args.runs):
                 for fast in (True, False):
-                    took, result = timed(path, rules, fast)
+                    took, result, pause = timed(path, rules, fast)
                     times[fast].append(took)
+                    pauses[fast].append(pause)
                     frames[fast] = result
             same = frames[True].frame.equals(frames[False].frame) and frames[True].problems == frames[False].problems
             fast, slow = statistics.median(times[True]), statistics.median(times[False])
             print(f"{label}: {len(rows) - 1:,} rows, {path.stat().st_size / 2**20:.1f} MiB; "
-                  f"read {fast:.2f} s, openpyxl alone {slow:.2f} s, ratio {fast / slow:.2f}; same rows: {same}")
+                  f"read {fast:.2f} s, openpyxl alone {slow:.2f} s, ratio {fast / slow:.2f}; same rows: {same}; "
+                  f"longest wait of another thread {statistics.median(pauses[True]) * 1000:.0f} ms "
+                  f"(openpyxl alone {statistics.median(pauses[False]) * 1000:.0f} ms)")
 
 
 if __name__ == "__main__":

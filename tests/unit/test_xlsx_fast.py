@@ -197,8 +197,14 @@ LEFT_TO_OPENPYXL = {
 }
 
 
+# The sheet's XML is checked a window of rows at a time: as one window, and a row per window.
+WINDOWS = [xlsx_fast.WINDOW, 1]
+
+
+@pytest.mark.parametrize("window", WINDOWS)
 @pytest.mark.parametrize("case", sorted(LEFT_TO_OPENPYXL))
-def test_what_calamine_reads_otherwise_or_cannot_hold_is_left_to_openpyxl(tmp_path, monkeypatch, case):
+def test_what_calamine_reads_otherwise_or_cannot_hold_is_left_to_openpyxl(tmp_path, monkeypatch, case, window):
+    monkeypatch.setattr(xlsx_fast, "WINDOW", window)
     data = LEFT_TO_OPENPYXL[case]
     with pytest.raises(NotFast):
         list(worksheets(data))
@@ -223,8 +229,9 @@ FORMATS = ["General", "yyyy-mm-dd", "m/d/yy h:mm", "h:mm:ss", "0.00", "#,##0", "
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(cells=st.dictionaries(st.tuples(st.integers(0, 40), st.integers(0, 30)),
                              st.tuples(values, st.sampled_from(FORMATS)), max_size=60),
-       writer=st.sampled_from(["openpyxl", "xlsxwriter"]), merge=st.booleans())
-def test_any_cells_read_the_same_either_way(tmp_path, monkeypatch, cells, writer, merge):
+       writer=st.sampled_from(["openpyxl", "xlsxwriter"]), merge=st.booleans(), window=st.sampled_from(WINDOWS))
+def test_any_cells_read_the_same_either_way(tmp_path, monkeypatch, cells, writer, merge, window):
+    monkeypatch.setattr(xlsx_fast, "WINDOW", window)
     if writer == "openpyxl":
         def fill(workbook):
             for (r, c), (value, number_format) in cells.items():
@@ -251,10 +258,12 @@ def test_any_cells_read_the_same_either_way(tmp_path, monkeypatch, cells, writer
     assert either == alone
 
 
-def test_a_grid_about_the_size_of_its_cells_passes_the_check_and_a_sparse_one_does_not():
+@pytest.mark.parametrize("window", WINDOWS)
+def test_a_grid_about_the_size_of_its_cells_passes_the_check_and_a_sparse_one_does_not(monkeypatch, window):
+    monkeypatch.setattr(xlsx_fast, "WINDOW", window)
     rows = "".join(f'<row r="{n}"><c r="A{n}"><v>1</v></c><c r="G{n}"><v>2</v></c></row>' for n in range(1, 101))
     xml = f'<worksheet><sheetData>{rows}</sheetData></worksheet>'.encode()
-    assert len(xlsx_fast._checked_rows(xml)) == 100
+    assert xlsx_fast._checked_rows(xml) == set(range(1, 101))
     sparse = xml.replace(b'<c r="G100">', b'<c r="ZZ100000">').replace(b'<row r="100">', b'<row r="100000">')
     with pytest.raises(NotFast):
         xlsx_fast._checked_rows(sparse)
@@ -286,9 +295,10 @@ XML_PIECES = [b"a", b"B", b" ", b"\t", b"\n", b"&#9;", b"&#10;", b"&#13;", b"&#3
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(st.lists(st.sampled_from(XML_PIECES), min_size=1, max_size=4), st.booleans()),
-                min_size=3, max_size=3))
-def test_text_as_any_writer_may_put_it_reads_the_same_either_way(tmp_path, monkeypatch, texts):
+@given(texts=st.lists(st.tuples(st.lists(st.sampled_from(XML_PIECES), min_size=1, max_size=4), st.booleans()),
+                      min_size=3, max_size=3), window=st.sampled_from(WINDOWS))
+def test_text_as_any_writer_may_put_it_reads_the_same_either_way(tmp_path, monkeypatch, texts, window):
+    monkeypatch.setattr(xlsx_fast, "WINDOW", window)
     def fill(workbook):
         workbook.active["A1"], workbook.active["B1"], workbook.active["A2"] = "P0", "P1", "P2"
 

@@ -32,6 +32,8 @@ _PACKAGE = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _WORKSHEET, _SHARED_STRINGS, _STYLES = "worksheet", "sharedStrings", "styles"
 # A grid may hold this many times the cells written, and this many more, before it is "mostly empty".
 GRID_PER_CELL, GRID_SLACK = 4, 100_000
+# Bytes of XML checked at a time (see _windows).
+WINDOW = 1 << 20
 
 _ESCAPED = re.compile(rb"_x[0-9A-Fa-f]{4}_")
 # U+FFFE and U+FFFF in UTF-8: not allowed in XML, so openpyxl's parser stops at them; calamine reads on.
@@ -74,16 +76,15 @@ def worksheets(data: bytes) -> Iterator[tuple[str, str, CellsByRow, bytes]]:
             parts, shared, styles = _parts(zipped)
             book = CalamineWorkbook.from_filelike(io.BytesIO(data))
             titles = [m.name for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
-            if titles != [title for title, _ in parts] or (shared and _differs(zipped.read(shared))):
+            if titles != [title for title, _ in parts] or (shared and _differs(zipped.read(shared), b"</si>")):
                 raise NotFast
             date_styles = functools.cache(lambda: _date_styles(zipped.read(styles)) if styles else set())
             for title, part in parts:
                 # Checked before calamine lays out the sheet's grid of cells.
                 xml = zipped.read(part)
                 rows = _checked_rows(xml, date_styles)
-                # From A1: row i is sheet row i + 1, column j is j. The sheet (calamine's own copy of
-                # its cells) goes as soon as the rows are Python values.
-                yield title, part, _cells(book.get_sheet_by_name(title).to_python(skip_empty_area=False), rows), xml
+                # The sheet (calamine's own copy of its cells) goes as soon as the rows are Python values.
+                yield title, part, _cells(book.get_sheet_by_name(title), rows), xml
     except NotFast:
         raise
     except Exception:   # noqa: BLE001 — a damaged part or one calamine will not read: openpyxl says what
@@ -120,11 +121,31 @@ def _part(target: str) -> str:
     return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
 
 
-def _differs(text: bytes) -> bool:
-    """Whether the XML holds text the two read differently."""
-    return (b"\r" in text or b"<rPh" in text or b"<![CDATA[" in text or _ESCAPED.search(text) is not None
-            or _NONCHARACTER.search(text) is not None or _UNPRESERVED_SPACE.search(text) is not None
-            or (b't="str"' in text and _SPACED_VALUE.search(text) is not None))
+def _differs(text: bytes, closing: bytes) -> bool:
+    """Whether the XML holds text the two read differently; looked at a window at a time, each
+    ending with a `closing` tag."""
+    return any(_differs_within(text, start, end) for start, end in _windows(text, closing))
+
+
+def _differs_within(text: bytes, start: int, end: int) -> bool:
+    return (text.find(b"\r", start, end) >= 0 or text.find(b"<rPh", start, end) >= 0
+            or text.find(b"<![CDATA[", start, end) >= 0 or _ESCAPED.search(text, start, end) is not None
+            or _NONCHARACTER.search(text, start, end) is not None
+            or _UNPRESERVED_SPACE.search(text, start, end) is not None
+            or (text.find(b't="str"', start, end) >= 0 and _SPACED_VALUE.search(text, start, end) is not None))
+
+
+def _windows(xml: bytes, closing: bytes) -> Iterator[tuple[int, int]]:
+    """(start, end) of spans that cover the XML, each ending just after a `closing` tag (a row's, a
+    shared text's) some WINDOW bytes on, so that no element the checks look at is cut. Each check
+    is one call into the regular-expression engine, which holds Python's lock for as long as it
+    scans: a window at a time, the live board's thread gets in between."""
+    start = 0
+    while start < len(xml):
+        end = xml.find(closing, start + WINDOW)
+        end = len(xml) if end < 0 else end + len(closing)
+        yield start, end
+        start = end
 
 
 def _date_styles(xml: bytes) -> set[int]:
@@ -146,36 +167,55 @@ def _date_styles(xml: bytes) -> set[int]:
 def _checked_rows(xml: bytes, date_styles=set) -> set[int]:
     """The numbers of the rows the sheet's XML lists, once it is known to read the same to both;
     `date_styles()` gives the styles of date cells."""
-    if _differs(xml) or b't="e"' in xml:
-        raise NotFast
-    if _NOTABLE_VALUE.search(xml):   # rare: each kind looked for on its own
-        if b"<v>-" in xml or _LONG_NUMBER.search(xml):
-            raise NotFast
-        for big in _BIG_NUMBER.finditer(xml):
-            style = _STYLE.search(big[1])
-            if style is not None and int(style[1]) in date_styles():
-                raise NotFast
     if not xml.rstrip().endswith(b"</worksheet>"):
         raise NotFast   # broken off: openpyxl keeps the rows before the break and says where
-    cells = xml.count(b'<c r="')
-    numbers = _ROW_NUMBER.findall(xml)
-    if cells != xml.count(b"<c ") or len(numbers) != xml.count(b"<row ") or _BARE_ELEMENT.search(xml):
-        raise NotFast   # a cell or row placed by its order alone, or in a prefixed namespace
-    rows = {int(n) for n in numbers}
-    width = max((_column_index(letters) + 1 for letters in set(_WIDE_COLUMN.findall(xml))), default=26)
+    rows: set[int] = set()
+    cells, columns = 0, set()
+    for start, end in _windows(xml, b"</row>"):
+        if _differs_within(xml, start, end) or xml.find(b't="e"', start, end) >= 0:
+            raise NotFast
+        if _NOTABLE_VALUE.search(xml, start, end):   # rare: each kind looked for on its own
+            if xml.find(b"<v>-", start, end) >= 0 or _LONG_NUMBER.search(xml, start, end):
+                raise NotFast
+            for big in _BIG_NUMBER.finditer(xml, start, end):
+                style = _STYLE.search(big[1])
+                if style is not None and int(style[1]) in date_styles():
+                    raise NotFast
+        numbers = _ROW_NUMBER.findall(xml, start, end)
+        listed = xml.count(b'<c r="', start, end)
+        if (listed != xml.count(b"<c ", start, end) or len(numbers) != xml.count(b"<row ", start, end)
+                or _BARE_ELEMENT.search(xml, start, end)):
+            raise NotFast   # a cell or row placed by its order alone, or in a prefixed namespace
+        cells += listed
+        rows.update(map(int, numbers))
+        columns.update(_WIDE_COLUMN.findall(xml, start, end))
+    width = max((_column_index(letters) + 1 for letters in columns), default=26)
     if max(rows, default=0) * width > GRID_PER_CELL * cells + GRID_SLACK:
         raise NotFast
     return rows
 
 
-def _cells(grid: list[list[object]], rows: set[int]) -> dict[int, dict[int, str]]:
-    by_row: dict[int, dict[int, str]] = {}
-    for index, values in enumerate(grid):
-        grid[index] = None   # each row's values go as its texts are kept: the cells are not held twice
-        filled = {column: value if value.__class__ is str else _text(value)
-                  for column, value in enumerate(values) if value != ""}
-        if filled:
-            by_row[index + 1] = filled
+def _cells(sheet, rows: set[int]) -> CellsByRow:
+    """Row number -> {column index: text} of the sheet's non-blank cells, from calamine's rows one at
+    a time: a loop in Python lets the live board's thread in between rows, where making every row
+    at once (to_python) held Python's lock for a second per 500k rows. Each row's values go as its
+    texts are kept, so the cells are not held twice."""
+    start, end = sheet.start, sheet.end
+    by_row: CellsByRow = {}
+    count = 0
+    if start is not None:
+        # Rows are given from the sheet's first row, columns from its first used one.
+        width, first_column = end[1] - start[1] + 1, start[1]
+        for index, values in enumerate(sheet.iter_rows()):
+            count += 1
+            if len(values) != width:
+                raise NotFast
+            filled = {column: value if value.__class__ is str else _text(value)
+                      for column, value in enumerate(values, first_column) if value != ""}
+            if filled:
+                by_row[index + 1] = filled
+        if count != end[0] + 1:
+            raise NotFast   # not laid out as this calamine was seen to lay it out
     if not by_row.keys() <= rows:
         raise NotFast
     by_row.update((number, {}) for number in rows - by_row.keys())   # rows listed with no value

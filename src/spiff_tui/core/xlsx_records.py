@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from spiff_tui.core.csv_records import Records
+from spiff_tui.core.memory import collections_paused
 
 MAX_UNCOMPRESSED = 512 * 1024 * 1024
 MAX_RATIO = 200
@@ -206,6 +207,11 @@ def read_sheets(path: Path, data: bytes | None = None,
     .xlsx (an XLSX saved as .csv), and a file replaced between the check and the read is never opened.
     calamine reads the sheets where it reads them as openpyxl does (xlsx_fast.py), openpyxl the rest.
     """
+    with collections_paused():
+        return _read_sheets(path, data, enough)
+
+
+def _read_sheets(path: Path, data: bytes | None, enough: Callable[[Records], bool]) -> list[Sheet]:
     from spiff_tui.core.xlsx_fast import worksheets
 
     data = path.read_bytes() if data is None else data
