@@ -438,6 +438,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.folder.is_dir() or not args.rules.is_file():
         parser.error(f"need a folder and a rules file: {args.folder}, {args.rules}")
+    gc.disable()   # as spiff_tui.cli.run starts every process: the app's first rescore resumes it
     return asyncio.run(soak(args))
 
 
