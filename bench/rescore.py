@@ -5,7 +5,9 @@
 Copies the folder to a temporary one, scores it cold with the app's FolderReader and
 ScoringMemo, then (a) adds a new opportunities export and (b) adds a new 100k-row activities
 export, then instead (c) a new 100k-row activities export whose ids are new, and (d) one whose name
-sorts before the others', and times each rescore (read changed files + score + the boards). Export
+sorts before the others', and times each rescore (read changed files + score + the boards) until
+the boards are scored and until every row behind them is: as on the live board, the boards come
+first, alone, where that is sooner (the activities joined anew), else both at once. Export
 (b) repeats cached rows, so every one of its rows is marked a duplicate: the slower case. The names
 of (b) and (c) sort after the others', as dated exports' names do, so only their rows are checked
 against the ones before; (d) makes the board join every activities export again. Prints medians.
@@ -24,18 +26,22 @@ from pathlib import Path
 from spiff_tui.core.folder import FolderReader, list_exports
 from spiff_tui.core.ledger import ScoringMemo
 from spiff_tui.core.rules import load_rules
-from spiff_tui.core.snapshot import score_folder
+from spiff_tui.core.snapshot import score
 
 AS_OF = dt.date(2026, 4, 30)
 
 
-def timed(folder: Path, rules, reader: FolderReader, memo: ScoringMemo) -> float:
+def timed(folder: Path, rules, reader: FolderReader, memo: ScoringMemo) -> tuple[float, float]:
+    """(seconds until the boards are scored, until every row behind them is), as the live board
+    rescores: the boards alone are handed over first where that brings them sooner."""
     start = time.perf_counter()
-    snapshot = score_folder(folder, rules, AS_OF, reader, memo)
+    boards_at = []
+    snapshot = score(rules, reader.read(folder, rules), AS_OF, memo,
+                     boards_first=lambda boards: boards_at.append(time.perf_counter() - start))
     snapshot.view("teams")
     took = time.perf_counter() - start
     memo.finish_later()   # as the live board does once the result is out: for the next rescore
-    return took
+    return (boards_at[0] if boards_at else took), took
 
 
 def small_copy(source: Path, target: Path, rows: int, new_ids: bool = False) -> None:
@@ -58,7 +64,7 @@ def main() -> None:
     exports = list_exports(args.folder)
     opportunities = next(p for p in exports if p.name.startswith("opportunities"))
     activities = next(p for p in exports if p.name.startswith("activities"))
-    results: dict[str, list[float]] = {"cold": [], "new opportunities export": [],
+    results: dict[str, list[tuple[float, float]]] = {"cold": [], "new opportunities export": [],
                                        "new 100k activities export": [],
                                        "new 100k activities, new ids": [],
                                        "new 100k activities, sorting first": [], "nothing changed": []}
@@ -83,10 +89,11 @@ def main() -> None:
             results["new 100k activities, sorting first"].append(timed(folder, rules, reader, memo))
             shutil.rmtree(folder)
     print(f"folder {args.folder}: {sum(p.stat().st_size for p in exports) / 2**20:.0f} MiB in {len(exports)} exports;"
-          f" {args.runs} runs")
-    for name, seconds in results.items():
-        print(f"  {name:28s} median {statistics.median(seconds) * 1000:8.0f} ms   "
-              f"min {min(seconds) * 1000:8.0f} ms")
+          f" {args.runs} runs; the boards scored / every row behind them, ms")
+    for name, times in results.items():
+        boards, rows = [t[0] for t in times], [t[1] for t in times]
+        print(f"  {name:36s} median {statistics.median(boards) * 1000:6.0f} / {statistics.median(rows) * 1000:6.0f}"
+              f"   min {min(boards) * 1000:6.0f} / {min(rows) * 1000:6.0f}")
 
 
 if __name__ == "__main__":

@@ -147,6 +147,46 @@ async def test_a_rescore_moves_ranks_flashes_changes_keeps_the_cursor_and_announ
         assert len(notes) == 1
 
 
+async def test_a_rescore_that_joins_the_activities_anew_shows_the_boards_first_and_still_announces(
+        small, monkeypatch):
+    import spiff_tui.core.snapshot as snapshot_module
+
+    boards_shown = []   # each boards-alone snapshot handed over before its rows
+    real_score = snapshot_module.score
+
+    def score(rules, files, as_of, memo=None, boards_first=None):
+        return real_score(rules, files, as_of, memo,
+                          boards_first and (lambda boards: boards_shown.append(boards) or boards_first(boards)))
+
+    monkeypatch.setattr(snapshot_module, "score", score)
+    app = make_app(small)
+    notes = notes_of(app)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot)
+        assert len(boards_shown) == 1   # the first start
+        reps = app.table("reps-table")
+        opportunities = (small.data / "opps.csv").read_text()
+        # Di's deal won and a new email of Bob's, at once: the boards come first, then the rows.
+        small.write("opps.csv", opportunities.replace("Closed Lost", "Closed Won"))
+        small.write("acts.csv", (small.data / "acts.csv").read_text() + "A7,Bob Ray,Email,2026-04-05,Cork\n")
+        generation = app.snapshot.generation
+        await pilot.press("r")
+        await rescored(pilot, generation)
+        assert len(boards_shown) == 2 and app.snapshot.full_rows
+        assert reps.visible_keys() == ["Ann Lee", "Di Fox", "Bob Ray", "Cy Dunn"]
+        assert reps.column_texts("move") == ["–", "▲2", "▼1", "▼1"]
+        # Announced against the last board with rows behind it, not the boards alone just shown.
+        assert notes == ["Di Fox closed Echo (+4 points)"]
+        # New opportunities alone, or nothing new: the memo's activities stand, the boards come in one go.
+        small.write("opps.csv", opportunities)
+        for _ in range(2):
+            generation = app.snapshot.generation
+            await pilot.press("r")
+            await rescored(pilot, generation)
+        assert len(boards_shown) == 2
+        assert reps.visible_keys()[:2] == ["Ann Lee", "Bob Ray"] and len(notes) == 1
+
+
 async def test_a_burst_of_change_hints_rescores_once(small):
     app = make_app(small)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -38,7 +38,9 @@ def test_scoring_for_the_boards_only_gives_the_same_boards_and_counts(tmp_path, 
     for path in SAMPLE.iterdir():
         (folder / path.name).write_bytes(path.read_bytes())
     first = sorted(folder.glob("activities*"))[0].read_text(encoding="utf-8-sig").splitlines()
-    (folder / "activities_zz.csv").write_text("\n".join(first[:40] + ['"","Ava Patel","Call","x","4/14/2026","",""']) + "\n")
+    # Sorting before the others, so that every activities export is joined anew.
+    lines = first[:40] + ['"","Ava Patel","Call","x","4/14/2026","",""']
+    (folder / "activities_00.csv").write_text("\n".join(lines) + "\n")
     rules = load_rules(SAMPLE.parent / "rules.toml")
     full = score_folder(folder, rules, AS_OF, workers=workers)
     boards = score_folder(folder, rules, AS_OF, workers=workers, full_rows=False)
@@ -67,7 +69,9 @@ def test_boards_first_then_every_row_gives_what_one_scoring_gives(tmp_path, work
     reader = FolderReader()
     score(rules, reader.read(folder, rules), AS_OF, memo)   # the sample's parts, memoised
     first = sorted(folder.glob("activities*"))[0].read_text(encoding="utf-8-sig").splitlines()
-    (folder / "activities_zz.csv").write_text("\n".join(first[:40] + ['"","Ava Patel","Call","x","4/14/2026","",""']) + "\n")
+    # Sorting before the others, so that every activities export is joined anew.
+    lines = first[:40] + ['"","Ava Patel","Call","x","4/14/2026","",""']
+    (folder / "activities_00.csv").write_text("\n".join(lines) + "\n")
     opportunities = (folder / "opportunities_2026-04-30.csv").read_text(encoding="utf-8-sig").splitlines()
     (folder / "opportunities_zz.csv").write_text("\n".join(opportunities[:30]) + "\n")
     scored_anew = []
@@ -99,6 +103,54 @@ def test_boards_first_then_every_row_gives_what_one_scoring_gives(tmp_path, work
             pd.testing.assert_frame_equal(view_texts(boards, view), view_texts(whole, view))
             pd.testing.assert_frame_equal(view_texts(staged, view), view_texts(whole, view))
         pd.testing.assert_frame_equal(view_texts(staged, "ledger"), view_texts(whole, "ledger"))
+
+
+def test_a_rescore_hands_over_the_boards_first_only_where_the_activities_are_joined_anew(tmp_path):
+    """The live board's rescores: the boards alone come first when every activities export is joined
+    anew (an export sorting before the others, one changed, new rules); not after a new
+    opportunities export, nothing new, or an activities export sorting after the others (added to
+    the last join), whose boards come as soon in one go. Either way the boards and the rows are
+    those of a scoring in one go."""
+    from spiff_tui.core.ledger import ScoringMemo
+    from spiff_tui.core.snapshot import score
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for path in SAMPLE.iterdir():
+        (folder / path.name).write_bytes(path.read_bytes())
+    rules_path = tmp_path / "rules.toml"
+    rules_path.write_text((SAMPLE.parent / "rules.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    reader, memo = FolderReader(keep_last_good=True), ScoringMemo()
+    activities = sorted(folder.glob("activities*"))[0].read_text(encoding="utf-8-sig").splitlines()
+    opportunities = (folder / "opportunities_2026-04-30.csv").read_text(encoding="utf-8-sig").splitlines()
+
+    def rescored(change) -> int:
+        change()
+        rules = load_rules(rules_path)
+        handed = []
+        snapshot = score(rules, reader.read(folder, rules), AS_OF, memo, handed.append)
+        memo.finish_later()
+        whole = score_folder(folder, rules, AS_OF)
+        for view in ("reps", "activity", "teams", "stages"):
+            pd.testing.assert_frame_equal(view_texts(snapshot, view), view_texts(whole, view))
+            for boards in handed:
+                pd.testing.assert_frame_equal(view_texts(boards, view), view_texts(whole, view))
+        pd.testing.assert_frame_equal(view_texts(snapshot, "ledger"), view_texts(whole, "ledger"))
+        return len(handed)
+
+    def write(name: str, lines: list[str]) -> None:
+        (folder / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    assert rescored(lambda: None) == 1   # the first scoring
+    assert rescored(lambda: None) == 0   # nothing new
+    assert rescored(lambda: write("opportunities_zz.csv", opportunities[:30])) == 0
+    assert rescored(lambda: write("activities_zz.csv", activities[:60])) == 0
+    assert rescored(lambda: write("activities_00.csv", activities[:1] + activities[40:90])) == 1
+    assert rescored(lambda: write("activities_zz.csv", activities[:1] + activities[30:70])) == 1
+    assert rescored(lambda: rules_path.write_text(
+        rules_path.read_text(encoding="utf-8").replace("min_calls", "min_calls = 1\n# was: min_calls", 1),
+        encoding="utf-8")) == 1
+    assert rescored(lambda: (folder / "opportunities_zz.csv").unlink()) == 0
 
 
 def test_two_threads_give_the_same_ledger_as_one():

@@ -254,9 +254,7 @@ def _marked_board(parts: dict[str, list[pd.DataFrame]], kind: str, mark: Callabl
 def _targets(files: list[FileResult], memo: ScoringMemo) -> tuple[Callable[[], TargetAccounts], tuple]:
     """The target accounts, made on first use (and kept by the memo while the accounts exports are
     unchanged); and what they are made from, which every file's part key holds."""
-    # The accounts exports in name order; only their order among themselves matters.
-    accounts_key = tuple(x for f in files if f.kind == "accounts" and f.frame is not None
-                         for x in (f.frame, f.name, f.export_time))
+    accounts_key = _accounts_key(files)
     targets = None
 
     def targets_once() -> TargetAccounts:
@@ -268,6 +266,25 @@ def _targets(files: list[FileResult], memo: ScoringMemo) -> tuple[Callable[[], T
     if memo.workers > 1:
         targets_once()   # before any thread needs it
     return targets_once, accounts_key
+
+
+def _accounts_key(files: list[FileResult]) -> tuple:
+    # The accounts exports in name order; only their order among themselves matters.
+    return tuple(x for f in files if f.kind == "accounts" and f.frame is not None
+                 for x in (f.frame, f.name, f.export_time))
+
+
+def activities_join_reused(rules: Rules, files: list[FileResult], memo: ScoringMemo) -> bool:
+    """Whether the memo's last join of the activities is of the first of these files' parts, in
+    order, scored under these rules and accounts: the join is then kept as it is, or has the parts
+    after its own added to it (_appended), either quicker than joining every part anew."""
+    last = memo.last("activities")
+    if last is None:
+        return False
+    accounts_key = _accounts_key(files)
+    kept = [memo.kept(part_name(result), _part_key(rules, result, accounts_key))
+            for result in _scored_files(files, {"activities": []})]
+    return len(kept) >= len(last[0]) and all(part is joined for part, joined in zip(kept, last[0]))
 
 
 def _scored_files(files: list[FileResult], parts: dict[str, list]) -> list[FileResult]:

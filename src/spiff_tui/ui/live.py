@@ -179,10 +179,10 @@ class LiveScoring:
             else:
                 self.post_message(RescoreFailed(outcome.failure or "rescore failed", request, outcome.stamps))
 
-        # Until a first snapshot is shown the board is empty (or the last run's): its numbers first.
+        # The boards' numbers first, then the rows behind them, where that brings the numbers sooner
+        # (snapshot.score): the first rescore, and any that joins every activities export anew.
         outcome = rescore(self.data_dir, self.rules_path, reader, self.rules, self.today(), memo,
-                          lambda done, total: self.post_message(ReadProgress(done, total)),
-                          boards_first=show if getattr(self, "snapshot", None) is None else None)
+                          lambda done, total: self.post_message(ReadProgress(done, total)), boards_first=show)
         if outcome.snapshot is not None:
             reader.workers = memo.workers = 1
         show(outcome)

@@ -27,6 +27,7 @@ class ShowsScores:
     _ranks_before: dict[str, int] = {}  # noqa: RUF012 — replaced, never mutated
     _bar_width = 0
     card: BoardCard | None = None   # the last run's board, while no snapshot is shown
+    _last_full: Snapshot | None = None   # the last snapshot shown with every ledger row's columns
     banner: Banner | None = None
     keeps_last_board = True
 
@@ -59,8 +60,10 @@ class ShowsScores:
             return
         if self.keeps_last_board and not message.rules_error and shown is not None:
             self._keep_board(snapshot, *shown, message.stamps)
-        if previous is not None and previous.full_rows:
-            self._announce_closed_won(previous, snapshot)
+        # Against the last snapshot with rows: `previous` may be this rescore's boards alone.
+        if self._last_full is not None:
+            self._announce_closed_won(self._last_full, snapshot)
+        self._last_full = snapshot
         for screen in self.screen_stack[1:]:
             update = getattr(screen, "update_snapshot", None)
             if update is not None:
