@@ -145,6 +145,32 @@ def test_chart_and_hidden_sheets_and_a_name_with_markup_read_the_same_either_way
     assert either == alone
 
 
+@pytest.mark.parametrize("rows_from_a1", [True, False])
+@pytest.mark.parametrize("columns_from_a1", [True, False])
+def test_calamines_rows_are_placed_whether_they_start_at_a1_or_at_the_first_used_cell(rows_from_a1,
+                                                                                     columns_from_a1):
+    # C5 'a', E5 'x', D6 2.0: the used cells run from row 4, column 2 to row 5, column 4 (from 0).
+    grid = {(4, 2): "a", (4, 4): "x", (5, 3): 2.0}
+
+    class Sheet:
+        start, end = (4, 2), (5, 4)
+
+        def iter_rows(self):
+            first_row, first_column = (0 if rows_from_a1 else 4), (0 if columns_from_a1 else 2)
+            for row in range(first_row, 6):
+                yield [grid.get((row, column), "") for column in range(first_column, 5)]
+
+    assert xlsx_fast._cells(Sheet(), {5, 6}) == {5: {2: "a", 4: "x"}, 6: {3: "2"}}
+
+    class Ragged(Sheet):
+        def iter_rows(self):
+            rows = list(super().iter_rows())
+            return rows[:-1] + [rows[-1][:-1]]
+
+    with pytest.raises(NotFast):
+        xlsx_fast._cells(Ragged(), {5, 6})
+
+
 def _with_sheet_xml(data: bytes, change) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:

@@ -202,24 +202,37 @@ def _cells(sheet, rows: set[int]) -> CellsByRow:
     texts are kept, so the cells are not held twice."""
     start, end = sheet.start, sheet.end
     by_row: CellsByRow = {}
-    count = 0
     if start is not None:
-        # Rows are given from the sheet's first row, columns from its first used one.
-        width, first_column = end[1] - start[1] + 1, start[1]
+        first_column = None
+        count = 0
         for index, values in enumerate(sheet.iter_rows()):
             count += 1
-            if len(values) != width:
+            if first_column is None:
+                # Rows from A or from the first used column: taken as laid out, whichever it is.
+                first_column = _first_at(len(values), start[1], end[1])
+            elif first_column + len(values) != end[1] + 1:
                 raise NotFast
             filled = {column: value if value.__class__ is str else _text(value)
                       for column, value in enumerate(values, first_column) if value != ""}
             if filled:
                 by_row[index + 1] = filled
-        if count != end[0] + 1:
-            raise NotFast   # not laid out as this calamine was seen to lay it out
+        first_row = _first_at(count, start[0], end[0])
+        if first_row:
+            by_row = {number + first_row: cells for number, cells in by_row.items()}
     if not by_row.keys() <= rows:
         raise NotFast
     by_row.update((number, {}) for number in rows - by_row.keys())   # rows listed with no value
     return by_row
+
+
+def _first_at(count: int, first_used: int, last: int) -> int:
+    """Where `count` rows (or columns) ending at `last` start: at the sheet's first (0) or at its
+    first used one; NotFast if neither."""
+    if count == last + 1:
+        return 0
+    if count == last - first_used + 1:
+        return first_used
+    raise NotFast
 
 
 def _text(value: object) -> str:
