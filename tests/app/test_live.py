@@ -149,8 +149,10 @@ async def test_a_rescore_moves_ranks_flashes_changes_keeps_the_cursor_and_announ
 
 async def test_a_rescore_that_joins_the_activities_anew_shows_the_boards_first_and_still_announces(
         small, monkeypatch):
+    import spiff_tui.core.ledger as ledger_module
     import spiff_tui.core.snapshot as snapshot_module
 
+    monkeypatch.setattr(ledger_module, "BOARDS_FIRST_FROM", 0)   # as if its few rows were a million
     boards_shown = []   # each boards-alone snapshot handed over before its rows
     real_score = snapshot_module.score
 

@@ -60,6 +60,7 @@ def test_boards_first_then_every_row_gives_what_one_scoring_gives(tmp_path, work
     from spiff_tui.core.ledger import ScoringMemo
     from spiff_tui.core.snapshot import score
 
+    monkeypatch.setattr(ledger_module, "BOARDS_FIRST_FROM", 0)   # the sample's rows as if they were many
     folder = tmp_path / "data"
     folder.mkdir()
     for path in SAMPLE.iterdir():
@@ -105,14 +106,20 @@ def test_boards_first_then_every_row_gives_what_one_scoring_gives(tmp_path, work
         pd.testing.assert_frame_equal(view_texts(staged, "ledger"), view_texts(whole, "ledger"))
 
 
-def test_a_rescore_hands_over_the_boards_first_only_where_the_activities_are_joined_anew(tmp_path):
+@pytest.mark.parametrize("big_from", [0, None])
+def test_a_rescore_hands_over_the_boards_first_only_where_the_activities_are_joined_anew(
+        tmp_path, monkeypatch, big_from):
     """The live board's rescores: the boards alone come first when every activities export is joined
-    anew (an export sorting before the others, one changed, new rules); not after a new
-    opportunities export, nothing new, or an activities export sorting after the others (added to
-    the last join), whose boards come as soon in one go. Either way the boards and the rows are
-    those of a scoring in one go."""
+    anew (an export sorting before the others, one changed, new rules), and they are big; not after
+    a new opportunities export, nothing new, or an activities export sorting after the others (added
+    to the last join), whose boards come as soon in one go. Either way the boards and the rows are
+    those of a scoring in one go. The sample's rows are too few to be big, unless big starts at 0."""
     from spiff_tui.core.ledger import ScoringMemo
     from spiff_tui.core.snapshot import score
+
+    if big_from is not None:
+        monkeypatch.setattr(ledger_module, "BOARDS_FIRST_FROM", big_from)
+    anew = 1 if big_from is not None else 0
 
     folder = tmp_path / "data"
     folder.mkdir()
@@ -145,11 +152,11 @@ def test_a_rescore_hands_over_the_boards_first_only_where_the_activities_are_joi
     assert rescored(lambda: None) == 0   # nothing new
     assert rescored(lambda: write("opportunities_zz.csv", opportunities[:30])) == 0
     assert rescored(lambda: write("activities_zz.csv", activities[:60])) == 0
-    assert rescored(lambda: write("activities_00.csv", activities[:1] + activities[40:90])) == 1
-    assert rescored(lambda: write("activities_zz.csv", activities[:1] + activities[30:70])) == 1
+    assert rescored(lambda: write("activities_00.csv", activities[:1] + activities[40:90])) == anew
+    assert rescored(lambda: write("activities_zz.csv", activities[:1] + activities[30:70])) == anew
     assert rescored(lambda: rules_path.write_text(
         rules_path.read_text(encoding="utf-8").replace("min_calls", "min_calls = 1\n# was: min_calls", 1),
-        encoding="utf-8")) == 1
+        encoding="utf-8")) == anew
     assert rescored(lambda: (folder / "opportunities_zz.csv").unlink()) == 0
 
 

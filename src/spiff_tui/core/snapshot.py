@@ -17,8 +17,8 @@ from spiff_tui.core.labels import as_arrow_text, rows_as_arrow_text
 from spiff_tui.core.ledger import (
     NoMemo,
     ScoringMemo,
-    activities_join_reused,
     board_ledger_parts,
+    boards_first_pays,
     build_ledger_parts,
     join_ledger,
 )
@@ -98,12 +98,12 @@ def score(rules: Rules, files: list[FileResult], as_of: dt.date, memo: ScoringMe
 
     With `boards_first`, a snapshot of the boards alone (its ledger parts hold only what the boards
     read) is handed to it as soon as they are scored, in about half the time; every ledger row's
-    columns are then built from that same work, and the full snapshot returned. Only where the
-    activities are joined anew (a first scoring; an activities export changed, gone, or sorting
-    before the others'; new rules or accounts): where the memo's last join is kept or added to,
-    the boards come as soon in one go, and the rows sooner."""
+    columns are then built from that same work, and the full snapshot returned. Only where that
+    brings the boards sooner (ledger.boards_first_pays): a first scoring, and one that joins
+    hundreds of thousands of activity rows anew (an activities export changed, gone, or sorting
+    before the others'; new rules or accounts)."""
     boards = None
-    if boards_first is not None and not (memo is not None and activities_join_reused(rules, files, memo)):
+    if boards_first is not None and (memo is None or boards_first_pays(rules, files, memo)):
         boards = board_ledger_parts(rules, files, memo or NoMemo())
         parts = (boards.opportunities, boards.activities)
         shown = _boards(rules, *parts, as_of, NoMemo())
