@@ -338,3 +338,11 @@ def test_text_as_any_writer_may_put_it_reads_the_same_either_way(tmp_path, monke
     path.write_bytes(_with_sheet_xml(workbook_bytes(fill), written))
     either, alone = both_readings(path, monkeypatch)
     assert either == alone
+
+
+@pytest.mark.parametrize(("tail", "whole"), [(b"", True), (b"\r\n  ", True), (b" " * 10_000, True),
+                                             (b"<x" + b" " * 10_000, False), (b"<row r=\"9\">", False)])
+def test_a_sheet_is_whole_when_it_ends_with_its_closing_tag_whatever_white_space_follows(tail, whole):
+    rows = "".join(f'<row r="{n}"><c r="A{n}"><v>1</v></c></row>' for n in range(1, 400))
+    xml = f"<worksheet><sheetData>{rows}</sheetData></worksheet>".encode() + tail
+    assert xlsx_fast._ends_with(xml, b"</worksheet>") is whole

@@ -295,7 +295,12 @@ def boards_first_pays(rules: Rules, files: list[FileResult], memo: ScoringMemo) 
         return False
     accounts_key = _accounts_key(files)
     kept = [memo.kept(part_name(result), _part_key(rules, result, accounts_key)) for result in activities]
-    return not (len(kept) >= len(last[0]) and all(part is joined for part, joined in zip(kept, last[0])))
+    return not _starts_with(kept, last[0])
+
+
+def _starts_with(parts, first) -> bool:
+    """Whether `parts` begin with the very parts `first`, in order."""
+    return len(parts) >= len(first) and all(part is earlier for part, earlier in zip(parts, first))
 
 
 def _scored_files(files: list[FileResult], parts: dict[str, list]) -> list[FileResult]:
@@ -331,7 +336,7 @@ def _joined_activities(parts: dict[str, list[pd.DataFrame]], memo: ScoringMemo,
 def _appended(joined: tuple[pd.DataFrame, ...], memo: ScoringMemo) -> pd.DataFrame | None:
     """The last join with the parts after its own added to it, if it holds the first of these parts."""
     last = memo.last("activities")
-    if last is None or not 0 < len(last[0]) < len(joined) or not all(a is b for a, b in zip(last[0], joined)):
+    if last is None or not 0 < len(last[0]) < len(joined) or not _starts_with(joined, last[0]):
         return None
     seen = memo.kept("activity_ids", last[0]) or seen_ids(last[0])
     appended = None if seen is None else append(last[1], seen, concat_frames(list(joined[len(last[0]):])))

@@ -167,7 +167,7 @@ def _date_styles(xml: bytes) -> set[int]:
 def _checked_rows(xml: bytes, date_styles=set) -> set[int]:
     """The numbers of the rows the sheet's XML lists, once it is known to read the same to both;
     `date_styles()` gives the styles of date cells."""
-    if not xml.rstrip().endswith(b"</worksheet>"):
+    if not _ends_with(xml, b"</worksheet>"):
         raise NotFast   # broken off: openpyxl keeps the rows before the break and says where
     rows: set[int] = set()
     cells, columns = 0, set()
@@ -193,6 +193,13 @@ def _checked_rows(xml: bytes, date_styles=set) -> set[int]:
     if max(rows, default=0) * width > GRID_PER_CELL * cells + GRID_SLACK:
         raise NotFast
     return rows
+
+
+def _ends_with(xml: bytes, closing: bytes) -> bool:
+    """Whether the XML ends with `closing`, white space after it aside; without copying the whole XML
+    as rstrip would (a tail past a few kilobytes of white space is stripped whole)."""
+    tail = xml[-4096:].rstrip()
+    return (tail if tail or len(xml) <= 4096 else xml.rstrip()).endswith(closing)
 
 
 def _cells(sheet, rows: set[int]) -> CellsByRow:
