@@ -16,7 +16,13 @@ from hypothesis import strategies as st
 
 import spiff_tui.core.activity_append as activity_append
 import spiff_tui.core.ledger as ledger_module
-from spiff_tui.core.dedupe import MAX_PADDED_WIDTH, _padded_words, distinct_by_number, folded, padded_key_words
+from spiff_tui.core.dedupe import (
+    MAX_PADDED_WIDTH,
+    _padded_words,
+    distinct_by_number,
+    folded,
+    padded_key_words,
+)
 from spiff_tui.core.folder import FolderReader
 from spiff_tui.core.labels import concat_frames
 from spiff_tui.core.ledger import ScoringMemo

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -102,6 +104,62 @@ def test_export_shapes_read_the_same_through_both_paths(monkeypatch, tmp_path, s
         assert len(fast.ledger) == 239
     assert slow.view("ledger")["counted"].sum() > 0
 
+
+
+def _quoted_acts_text(rows: int = 200) -> str:
+    """An activities export with every value quoted, lines ending in CRLF, as Salesforce writes them,
+    and a column the contest does not read before the last."""
+    acts = [act(f"a{i}", "Ava Patel", "Call" if i % 4 else "Email") for i in range(rows)]
+    return "".join(",".join(f'"{cell}"' for cell in row[:-1] + [note, row[-1]]) + "\r\n"
+                   for row, note in zip([ACTS_HEADER] + acts, ["Notes"] + ["left voicemail"] * rows))
+
+
+# Damage a file takes while it is still being copied in, or from a tool that mangled it.
+DAMAGED = {
+    # cut off inside the last cell of a row that has all its cells
+    "cut_in_last_cell": lambda text: text[:text.rindex('"Acme"') + 3],
+    # cut off a few cells into the last row
+    "cut_short_last_row": lambda text: text[:text.rindex('"a199"') + 12],
+    # cut off after a line break inside a quoted cell
+    "cut_after_line_break_in_cell": lambda text: text[:text.rindex('"Acme"') + 3] + "\r\nEM",
+    # a CRLF file cut between its last CR and LF
+    "cr_at_the_end": lambda text: text[:-1],
+    # a byte that is not UTF-8 in a row Arrow rejects (too few cells), below the lines read first
+    "bad_byte_in_ragged_row": lambda text: text.replace('"Acme"', '"Acmé"', 1).replace(
+        '"a150","Ava Patel","Call","4/10/2026"', '"a150","Ava \udcff Patel"'),
+    # a CR alone after a row's last quote, in a file with a footer after a blank line
+    "lone_cr_before_footer": lambda text: text.replace('"Acme"\r\n"a100"', '"Acme"\r"\n"a100"')
+    + salesforce_footer("4/20/2026 9:00 AM").replace("\n", "\r\n"),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(DAMAGED))
+def test_damaged_exports_read_the_same_through_both_paths_and_quietly(monkeypatch, tmp_path, shape):
+    # What the exact path makes of a damaged file, the fast one makes too: the same rows scored, on
+    # the same lines, the same problems. And nothing is printed on the way (no "Exception ignored").
+    folder = make_contest(tmp_path)
+    write(folder, "opportunities.csv", csv_text(OPPS_HEADER, [opp("1", "Ava Patel", "Demo")]))
+    damaged = DAMAGED[shape](_quoted_acts_text())
+    assert damaged != _quoted_acts_text()
+    (folder / "activities.csv").write_bytes(damaged.encode("utf-8", "surrogateescape"))
+    unraisable = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    slow, fast = both_paths(monkeypatch, folder, folder / "rules.toml", dt.date(2026, 4, 15))
+    assert_same(slow, fast)
+    assert unraisable == []
+    messages = [(p.file, p.line, p.message) for p in fast.problems if p.file == "activities.csv" and p.line]
+    cut_off = "a quoted cell is never closed (file cut off?); that row is set aside"
+    if shape.startswith("cut_"):
+        assert messages == [("activities.csv", 201, cut_off)]   # header, then 200 rows: the last is cut
+        assert len(fast.view("ledger").query("kind == 'activity'")) == 199
+    elif shape == "bad_byte_in_ragged_row":
+        assert [line for _, line, _ in messages] == [152]
+        assert len(fast.view("ledger").query("kind == 'activity'")) == 199
+    else:
+        assert messages == []
+        assert len(fast.view("ledger").query("kind == 'activity'")) == 200
+    ledger = fast.view("ledger").query("kind == 'activity'")
+    assert ledger["line"].tolist() == [n + 2 for n in range(200) if n + 2 not in {line for _, line, _ in messages}]
 
 def test_date_times_every_one_distinct_read_the_same_through_both_paths(monkeypatch, tmp_path):
     # A column whose values are mostly distinct (date-times) is read as plain text, not as
@@ -209,9 +267,11 @@ def test_dates_are_read_as_a_dictionary_unless_they_carry_times(date, dictionary
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.binary(max_size=200).map(lambda b: b.replace(b"\x01", b"\n")), st.integers(0, 200), st.integers(1, 17))
-def test_line_feeds_are_counted_block_by_block_as_bytes_count_does(data, offset, block):
-    from spiff_tui.core.fast_records import _count_newlines
+@given(st.binary(max_size=200).map(lambda b: b.replace(b"\x01", b"\n").replace(b"\x02", b"\r")),
+       st.integers(0, 200), st.integers(1, 17))
+def test_line_breaks_are_counted_block_by_block_as_the_byte_strings_tell(data, offset, block):
+    from spiff_tui.core.fast_records import _line_breaks
 
     offset = min(offset, len(data))
-    assert _count_newlines(data, offset, block) == data.count(b"\n", offset)
+    lone_returns = len(re.findall(rb"\r(?!\n|\Z)", data[offset:]))   # the last byte ends a line
+    assert _line_breaks(data, offset, block) == (data.count(b"\n", offset), lone_returns)

@@ -9,11 +9,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import spiff_tui.core.labels as labels_module
 import spiff_tui.core.text as text_module
 from spiff_tui.core import dedupe
 from spiff_tui.core.dedupe import first_positions
-import spiff_tui.core.labels as labels_module
-from spiff_tui.core.labels import ARROW_DISTINCT_FROM, concat_frames, first_of, overlay, per_distinct, worded
+from spiff_tui.core.labels import (
+    ARROW_DISTINCT_FROM,
+    concat_frames,
+    first_of,
+    overlay,
+    per_distinct,
+    worded,
+)
 from spiff_tui.core.names import display_text, match_key
 from spiff_tui.core.text import TEXT, Coded, blank_mask
 

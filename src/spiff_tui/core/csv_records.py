@@ -80,8 +80,9 @@ def _head_records(head: str, delimiter: str) -> list[list[str]]:
 
 # In a file whose lines end in LF, a CR alone (in a cell, or doubled before CRLF) is no line break, as
 # in Excel, grep -n and the fast reader: it stands in as this private-use character while the csv
-# module (which would end a line at it) reads the text, and is put back in the cells.
-_LONE_CR = re.compile(r"\r(?!\n)")
+# module (which would end a line at it) reads the text, and is put back in the cells. A CR that ends
+# the text is a CRLF file cut off before its LF: it ends the line.
+_LONE_CR = re.compile(r"\r(?!\n|\Z)")
 _CR_STAND_IN = "\ue00d"
 
 
@@ -109,7 +110,7 @@ def read_records(text: str) -> Records:
         rows.append(row)
         lines.append(next_line)
         next_line = reader.line_num + 1
-    if rows and _ends_inside_quote(text, delimiter, lines[-1]):
+    if rows and ends_inside_quote(text, delimiter, lines[-1]):
         unterminated = lines[-1]
     counts = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
     # Counted here, while the cells are Python strings: far cheaper than string ops per column later.
@@ -127,7 +128,7 @@ def read_records(text: str) -> Records:
     return Records(cells, np.asarray(lines, dtype=np.int64), counts, delimiter, unterminated, filled)
 
 
-def _ends_inside_quote(text: str, delimiter: str, last_line: int) -> bool:
+def ends_inside_quote(text: str, delimiter: str, last_line: int) -> bool:
     """Whether the last record was cut off inside a quoted cell (the csv module ends it silently).
 
     Counting quotes is not enough: a stray quote elsewhere (an inch mark in an unquoted cell)

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from spiff_tui.core.arrow_body import BodyParser, blank_lines, place_rejected, plain_where_distinct
-from spiff_tui.core.csv_records import Records, read_records
+from spiff_tui.core.csv_records import Records, ends_inside_quote, read_records
 from spiff_tui.core.labels import distinct_dtype
 from spiff_tui.core.text import TEXT
 
@@ -59,7 +60,12 @@ def read_records_fast(data: bytes, start: int, locate) -> Records | None:
     offset = _byte_offset_after_lines(data, header_line, start)
     body = pa.py_buffer(data).slice(offset)
     names = [f"c{i}" for i in range(width)]
-    body_lines = _count_newlines(data, offset) + (0 if data.endswith(b"\n") or len(data) == offset else 1)
+    feeds, lone_returns = _line_breaks(data, offset)
+    if lone_returns and feeds:
+        # Arrow ends a row at a CR alone, where the exact path, in a file of LF lines, reads it as
+        # part of the line: rows and lines then part ways, in ways counting lines cannot always tell.
+        return None
+    body_lines = feeds + (0 if data.endswith(b"\n") or len(data) == offset else 1)
     body_parser = BodyParser(body, names, head.delimiter,
                               {n: pa.dictionary(pa.int32(), pa.string()) if i in repeating else pa.string()
                                for i, n in enumerate(names)},
@@ -99,15 +105,29 @@ def read_records_fast(data: bytes, start: int, locate) -> Records | None:
             starts = starts[~blank]
         order = np.argsort(rejected_lines, kind="stable")
         table, empty = plain_where_distinct(parsed.table), parsed.empty_rows()
-        return _assemble(head, header_index, table, empty, [left[i] for i in order],
-                         header_line, starts + header_line + 1, rejected_lines[order] + header_line + 1)
+        records = _assemble(head, header_index, table, empty, [left[i] for i in order],
+                            header_line, starts + header_line + 1, rejected_lines[order] + header_line + 1)
+        return _marked_if_cut_off(records, data, header_line + body_lines)
     count = parsed.table.num_rows
     tail_rows = _last_lines(data, body_lines - count - int(extra.sum()))
     starts = np.arange(count, dtype=np.int64) + np.concatenate([[0], np.cumsum(extra)[:-1]]).astype(np.int64)
     after = count + int(extra.sum())
     table, empty = plain_where_distinct(parsed.table), parsed.empty_rows()
-    return _assemble(head, header_index, table, empty, tail_rows, header_line,
-                     starts + header_line + 1, np.arange(after, after + len(tail_rows), dtype=np.int64) + header_line + 1)
+    records = _assemble(head, header_index, table, empty, tail_rows, header_line, starts + header_line + 1,
+                        np.arange(after, after + len(tail_rows), dtype=np.int64) + header_line + 1)
+    return _marked_if_cut_off(records, data, header_line + body_lines)
+
+
+def _marked_if_cut_off(records: Records, data: bytes, file_lines: int) -> Records:
+    """The records, with the file's last one marked unterminated if it was cut off inside a quoted
+    cell (a file still being written), as the exact path marks it: Arrow ends such a cell at the
+    end of the file without a word, and would have the rest of a cut-off row scored."""
+    if not len(records.lines):
+        return records
+    last = int(records.lines[-1])
+    if not ends_inside_quote("\n".join(_last_lines(data, file_lines - last + 1)), records.delimiter, 1):
+        return records
+    return replace(records, unterminated_line=last)
 
 
 def _joined(top: pd.Series, body, tail: pd.Series) -> pd.Series:
@@ -136,11 +156,20 @@ def _joined(top: pd.Series, body, tail: pd.Series) -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(all_codes, dtype=dtype, validate=False))
 
 
-def _count_newlines(data: bytes, offset: int, block: int = 1 << 22) -> int:
-    """Line feeds in data[offset:], counted by numpy a block at a time: three times quicker than
-    bytes.count, and without holding the interpreter, so the other file's reading goes on."""
+def _line_breaks(data: bytes, offset: int, block: int = 1 << 22) -> tuple[int, int]:
+    """(line feeds, CRs alone) in data[offset:], counted by numpy a block at a time: three times
+    quicker than bytes.count, and without holding the interpreter, so the other file's reading goes
+    on. A CR alone is one not before a LF, nor the last byte (a CRLF file cut off before its LF)."""
     view = np.frombuffer(data, dtype=np.uint8, offset=offset)
-    return sum(int(np.count_nonzero(view[at:at + block] == 0x0A)) for at in range(0, len(view), block))
+    feeds = lone = 0
+    for at in range(0, len(view), block):
+        chunk = view[at:at + block]
+        feeds += int(np.count_nonzero(chunk == 0x0A))
+        returns = chunk == 0x0D
+        if returns.any():
+            following = view[at + 1:at + block + 1]
+            lone += int(np.count_nonzero(returns[:len(following)] & (following != 0x0A)))
+    return feeds, lone
 
 
 def _trimmed_cr(text: str) -> str:
@@ -157,12 +186,16 @@ def _byte_offset_after_lines(data: bytes, count: int, offset: int = 0) -> int:
 
 
 def _tail_accounts(body: bytes, body_lines: int, parsed_lines: int, rejected: list[str]) -> bool:
-    """Every line not in a parsed row is in the trailing block, and that block is what Arrow rejected."""
+    """Every line not in a parsed row is in the trailing block, and that block is what Arrow rejected.
+
+    The line before the block must hold something: it ends the last parsed row. Where Arrow counted a
+    row more than there are lines (it ends a row at a CR alone, which the exact path reads as part of
+    the line), the block would start a line late, and a blank line before a footer hid the shift."""
     tail_count = body_lines - parsed_lines
     if tail_count < 0 or tail_count > len(rejected) + 100:
         return False
-    tail = _last_lines(body, tail_count)
-    return sorted(r for r in tail if r.strip()) == sorted(r.rstrip("\r") for r in rejected)
+    before, *tail = _last_lines(body, tail_count + 1)
+    return bool(before.strip()) and sorted(r for r in tail if r.strip()) == sorted(r.rstrip("\r") for r in rejected)
 
 
 def _last_lines(data: bytes, count: int) -> list[str]:
