@@ -68,6 +68,13 @@ def test_unknown_column_field_and_bad_decimal(tmp_path):
     assert "[input] decimal" in refusal(tmp_path, RULES + '\n[input]\ndecimal = ";"\n')
 
 
+def test_a_column_with_no_headers_is_refused_with_its_line(tmp_path):
+    text = RULES + '\n[columns.opportunities]\naccount_executive = []\n'
+    message = refusal(tmp_path, text)
+    assert "[columns.opportunities] account_executive: expected at least one header" in message
+    assert f":{line_of(text, 'account_executive = []')}:" in message
+
+
 def test_missing_file_suggests_init(tmp_path):
     with pytest.raises(RulesError, match="spiff-tui init"):
         load_rules(tmp_path / "nope.toml")

@@ -358,6 +358,8 @@ class _Validator:
                     raise self.fail(section, name, "unknown field (allowed: "
                                     f"{', '.join(DEFAULT_COLUMNS[kind])})")
                 columns[kind][name] = self.strings(fields, section, name)
+                if not columns[kind][name]:   # a field no header can name: say so here, not mid-read
+                    raise self.fail(section, name, "expected at least one header")
         return columns
 
 
