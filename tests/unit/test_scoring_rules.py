@@ -269,6 +269,26 @@ def test_newest_accounts_export_decides_the_target_flag(tmp_path):
     assert not ledger_row(score_dir(folder), "1")["counted"]
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_accounts_export_without_ids_beside_one_with_them(tmp_path, workers):
+    # A CRM's companies export may have no id column: its accounts are told by name, and the other
+    # export's keep their ids. (The join once left such rows' ids missing, and scoring stopped.)
+    import datetime as dt
+
+    from spiff_tui.core.rules import load_rules
+    from spiff_tui.core.snapshot import score_folder
+
+    folder = make_contest(tmp_path, opps=[opp("1", "Ava Patel", "Demo"),
+                                          opp("2", "Cy Young", "Demo", account=("", "Zeta Labs"))])
+    write(folder, "companies.csv", csv_text(["Account Name", "Account Owner", "Target Account"],
+                                            [["Zeta Labs", "Cy Young", "yes"], ["Acme", "Ava Patel", "no"]]))
+    snapshot = score_folder(folder, load_rules(folder / "rules.toml"), dt.date(2026, 4, 15), workers=workers)
+    assert not snapshot.has_errors
+    assert ledger_row(snapshot, "1")["counted"]   # joined by id: accounts.csv's A1 is Ava's target
+    assert ledger_row(snapshot, "2")["counted"]   # no id on the deal: joined by name, to companies.csv
+    assert row_of(snapshot, "reps", "rep", "Cy Young")["total_points"] == 2
+
+
 def test_every_ledger_row_names_its_file_and_line(tmp_path):
     folder = make_contest(tmp_path, opps=[opp("1", "Ava Patel", "Demo"), opp("2", "Ben Ortiz", "Demo")],
                           acts=[act("9", "Ava Patel", "Call")])

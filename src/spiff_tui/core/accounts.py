@@ -172,7 +172,8 @@ def newest_accounts(frames: list[pd.DataFrame]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=["id", "name", "owner", "is_target"])
     accounts = pd.concat(frames, ignore_index=True)
-    ids = accounts["id"].str.strip() if "id" in accounts else pd.Series("", index=accounts.index)
+    # An export without the id column leaves its rows' ids missing in the join: no id, as a blank one.
+    ids = accounts["id"].fillna("").str.strip() if "id" in accounts else pd.Series("", index=accounts.index)
     blank = ids == ""
     key = ids
     if blank.any():   # only accounts without an id are told by their name's key
