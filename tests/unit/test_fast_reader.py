@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from spiff_tui.core import reader
 from spiff_tui.core.csv_records import Records, read_records
-from spiff_tui.core.fast_records import read_records_fast
+from spiff_tui.core.fast_records import FAST_MIN_CHARS, read_records_fast
 from spiff_tui.core.rules import load_rules
 from spiff_tui.core.snapshot import score_folder
 
@@ -160,6 +160,47 @@ def test_damaged_exports_read_the_same_through_both_paths_and_quietly(monkeypatc
         assert len(fast.view("ledger").query("kind == 'activity'")) == 200
     ledger = fast.view("ledger").query("kind == 'activity'")
     assert ledger["line"].tolist() == [n + 2 for n in range(200) if n + 2 not in {line for _, line, _ in messages}]
+
+
+def _damaged(text: str, edits: list[tuple[int, float, str]]) -> bytes:
+    """The export with each edit made in turn: (kind, where as a fraction of the length, what)."""
+    data = text.encode("utf-8")
+    for kind, where, what in edits:
+        at = int(where * len(data))
+        piece = what.encode("utf-8", "surrogateescape")
+        data = (data[:at] if kind == 0 else data[:at] + piece + data[at:] if kind == 1
+                else data[:at] + data[at + len(piece) * 7:])
+    return data
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2), st.floats(0, 1),
+                          st.sampled_from(['"', "\r", "\n", "\r\n", ",", '",', '\n"', "\udcff", "é", "\x00",
+                                           '"x"\r"', "\r\n\r\n"])), min_size=1, max_size=3))
+def test_randomly_damaged_exports_read_the_same_through_both_paths(edits):
+    # Cut off (0), something put in (1) or taken out (2) anywhere: the exact path and the fast one
+    # read the same rows with the same values on the same lines, with the same problems, silently.
+    import tempfile
+
+    rules = load_rules(REPO / "rules.toml")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "activities.csv"
+        path.write_bytes(_damaged(_quoted_acts_text(), edits))
+        unraisable, hook = [], sys.unraisablehook
+        sys.unraisablehook = unraisable.append
+        try:
+            results = []
+            for smallest in (10**12, 0):   # the exact path, then the fast one wherever it can
+                reader.FAST_MIN_CHARS = smallest
+                results.append(reader.read_export(path, rules))
+        finally:
+            reader.FAST_MIN_CHARS, sys.unraisablehook = FAST_MIN_CHARS, hook
+    exact, fast = results
+    assert unraisable == []
+    assert [str(p) for p in fast.problems] == [str(p) for p in exact.problems]
+    assert (fast.kind, fast.rows_read, fast.rows_skipped) == (exact.kind, exact.rows_read, exact.rows_skipped)
+    if exact.frame is not None:
+        pd.testing.assert_frame_equal(fast.frame.astype(object), exact.frame.astype(object))
 
 def test_date_times_every_one_distinct_read_the_same_through_both_paths(monkeypatch, tmp_path):
     # A column whose values are mostly distinct (date-times) is read as plain text, not as

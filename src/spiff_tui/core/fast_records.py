@@ -121,13 +121,18 @@ def read_records_fast(data: bytes, start: int, locate) -> Records | None:
 def _marked_if_cut_off(records: Records, data: bytes, file_lines: int) -> Records:
     """The records, with the file's last one marked unterminated if it was cut off inside a quoted
     cell (a file still being written), as the exact path marks it: Arrow ends such a cell at the
-    end of the file without a word, and would have the rest of a cut-off row scored."""
+    end of the file (or of its line) without a word, and would have the rest of a cut-off row
+    scored. Blank records after it are lines the open quote swallows; looked at from the last,
+    the first whose text runs to the end inside a quote is the one cut off."""
     if not len(records.lines):
         return records
-    last = int(records.lines[-1])
-    if not ends_inside_quote("\n".join(_last_lines(data, file_lines - last + 1)), records.delimiter, 1):
-        return records
-    return replace(records, unterminated_line=last)
+    filled = np.flatnonzero(records.filled_counts() > 0)
+    first = int(filled[-1]) if len(filled) else len(records.lines) - 1
+    for index in range(len(records.lines) - 1, first - 1, -1):
+        line = int(records.lines[index])
+        if ends_inside_quote("\n".join(_last_lines(data, file_lines - line + 1)), records.delimiter, 1):
+            return replace(records, unterminated_line=line)
+    return records
 
 
 def _joined(top: pd.Series, body, tail: pd.Series) -> pd.Series:
