@@ -310,9 +310,9 @@ def test_dates_are_read_as_a_dictionary_unless_they_carry_times(date, dictionary
 @settings(max_examples=100, deadline=None)
 @given(st.binary(max_size=200).map(lambda b: b.replace(b"\x01", b"\n").replace(b"\x02", b"\r")),
        st.integers(0, 200), st.integers(1, 17))
-def test_line_breaks_are_counted_block_by_block_as_the_byte_strings_tell(data, offset, block):
-    from spiff_tui.core.fast_records import _line_breaks
+def test_line_feeds_and_lone_crs_are_counted_block_by_block_as_the_byte_strings_tell(data, offset, block):
+    from spiff_tui.core.fast_records import _line_feeds_and_lone_crs
 
     offset = min(offset, len(data))
     lone_returns = len(re.findall(rb"\r(?!\n|\Z)", data[offset:]))   # the last byte ends a line
-    assert _line_breaks(data, offset, block) == (data.count(b"\n", offset), lone_returns)
+    assert _line_feeds_and_lone_crs(data, offset, block) == (data.count(b"\n", offset), lone_returns)

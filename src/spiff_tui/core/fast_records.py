@@ -60,7 +60,7 @@ def read_records_fast(data: bytes, start: int, locate) -> Records | None:
     offset = _byte_offset_after_lines(data, header_line, start)
     body = pa.py_buffer(data).slice(offset)
     names = [f"c{i}" for i in range(width)]
-    feeds, lone_returns = _line_breaks(data, offset)
+    feeds, lone_returns = _line_feeds_and_lone_crs(data, offset)
     if lone_returns and feeds:
         # Arrow ends a row at a CR alone, where the exact path, in a file of LF lines, reads it as
         # part of the line: rows and lines then part ways, in ways counting lines cannot always tell.
@@ -161,7 +161,7 @@ def _joined(top: pd.Series, body, tail: pd.Series) -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(all_codes, dtype=dtype, validate=False))
 
 
-def _line_breaks(data: bytes, offset: int, block: int = 1 << 22) -> tuple[int, int]:
+def _line_feeds_and_lone_crs(data: bytes, offset: int, block: int = 1 << 22) -> tuple[int, int]:
     """(line feeds, CRs alone) in data[offset:], counted by numpy a block at a time: three times
     quicker than bytes.count, and without holding the interpreter, so the other file's reading goes
     on. A CR alone is one not before a LF, nor the last byte (a CRLF file cut off before its LF)."""
@@ -191,16 +191,12 @@ def _byte_offset_after_lines(data: bytes, count: int, offset: int = 0) -> int:
 
 
 def _tail_accounts(body: bytes, body_lines: int, parsed_lines: int, rejected: list[str]) -> bool:
-    """Every line not in a parsed row is in the trailing block, and that block is what Arrow rejected.
-
-    The line before the block must hold something: it ends the last parsed row. Where Arrow counted a
-    row more than there are lines (it ends a row at a CR alone, which the exact path reads as part of
-    the line), the block would start a line late, and a blank line before a footer hid the shift."""
+    """Every line not in a parsed row is in the trailing block, and that block is what Arrow rejected."""
     tail_count = body_lines - parsed_lines
     if tail_count < 0 or tail_count > len(rejected) + 100:
         return False
-    before, *tail = _last_lines(body, tail_count + 1)
-    return bool(before.strip()) and sorted(r for r in tail if r.strip()) == sorted(r.rstrip("\r") for r in rejected)
+    tail = _last_lines(body, tail_count)
+    return sorted(r for r in tail if r.strip()) == sorted(r.rstrip("\r") for r in rejected)
 
 
 def _last_lines(data: bytes, count: int) -> list[str]:
