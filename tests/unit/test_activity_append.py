@@ -56,9 +56,9 @@ def marks_by_hand(exports: list[list[str]]) -> dict[tuple[str, int], str]:
 @given(st.lists(st.lists(st.sampled_from(SALESFORCE + HUBSPOT + [TOO_WIDE, NO_ID]), min_size=1, max_size=6),
                 min_size=2, max_size=4))
 def test_each_added_export_is_marked_as_by_hand_and_as_a_cold_scoring(exports):
-    appended = []
-    original = ledger_module.append
-    ledger_module.append = lambda *args: appended.append(original(*args)) or appended[-1]
+    looked_up = []
+    original = ledger_module.repeats
+    ledger_module.repeats = lambda *args: looked_up.append(original(*args)) or looked_up[-1]
     steps = []
     try:
         with tempfile.TemporaryDirectory() as temporary:
@@ -68,10 +68,10 @@ def test_each_added_export_is_marked_as_by_hand_and_as_a_cold_scoring(exports):
             for number, ids in enumerate(exports):
                 write(folder, f"activities_{number}.csv",
                       csv_text(ACTS_HEADER, [act(id_, "Ava Patel", "Call") for id_ in ids]))
-                before = len(appended)
+                before = len(looked_up)
                 live = score_folder(folder, rules, AS_OF, reader, memo)
-                steps.append("joined again" if len(appended) == before else
-                             "added" if appended[-1] is not None else "gave up")
+                steps.append("joined again" if len(looked_up) == before else
+                             "added" if looked_up[-1] is not None else "gave up")
                 ledger = live.ledger
                 expected = marks_by_hand(exports[:number + 1])
                 keys = list(zip(ledger["file"], ledger["line"]))
@@ -80,7 +80,7 @@ def test_each_added_export_is_marked_as_by_hand_and_as_a_cold_scoring(exports):
                 for view in ("ledger", "activity", "teams"):
                     pd.testing.assert_frame_equal(view_texts(live, view), view_texts(score_dir(folder, AS_OF), view))
     finally:
-        ledger_module.append = original
+        ledger_module.repeats = original
     # An export is added to the last join when every earlier row has an id that hashes; the adding
     # gives up when one of its own rows has not.
     hashes = [all(id_ not in (TOO_WIDE, NO_ID) for id_ in ids) for ids in exports]
@@ -128,7 +128,7 @@ def test_ids_sharing_a_hash_are_left_to_the_full_join(tmp_path, monkeypatch):
     monkeypatch.setattr(activity_append, "folded", lambda words: np.zeros(len(words[0]), dtype=np.uint64))
     seen = activity_append.seen_ids((part(["00TDn0000000001MAA"]),))
     assert seen is not None   # one id: nothing to clash with
-    assert activity_append.append(part(["00TDn0000000001MAA"]), seen, part(["00TDn0000000002MAA"])) is None
+    assert activity_append.repeats(seen, part(["00TDn0000000002MAA"])) is None
     assert activity_append.seen_ids((part(["00TDn0000000001MAA", "00TDn0000000002MAA"]),)) is None
 
 
@@ -136,9 +136,17 @@ def test_an_added_export_finds_ids_of_every_earlier_export_and_its_own(tmp_path)
     earlier = (part(["A1", "B22", "A1"]), part(["C333"], file="g.csv"))
     last = concat_frames(list(earlier))   # as the last join left it (its own marks do not matter here)
     seen = activity_append.seen_ids(earlier)
-    joined, ids = activity_append.append(last, seen, part(["C333", "D4", "D4", "A1"], file="late.csv"))
+    added = part(["C333", "D4", "D4", "A1"], file="late.csv")
+    found = activity_append.repeats(seen, added)
     # Rows 0-3 are the earlier ones; the added rows repeat C333 (row 3), D4 (their own row 5) and A1 (row 0).
+    assert found.first.tolist() == [3, 5, 5, 0] and found.repeated.tolist() == [True, False, True, True]
+    # What the boards read of the added rows, before any reason is written: only D4's first row counts.
+    board = activity_append.board_rows(added, found)
+    assert board["counted"].tolist() == board["is_call"].tolist() == [False, True, False, False]
+    assert added["counted"].all()   # the added part itself is left as it was
+    joined, ids = activity_append.append(last, seen, added, found)
     assert joined["counted"].tolist() == [True, True, True, True, False, True, False, False]
+    assert joined["is_call"].tolist() == joined["counted"].tolist()
     assert joined["reason"].tolist()[4:] == ["same Activity ID as g.csv:2", "", "same Activity ID as late.csv:3",
                                             "same Activity ID as f.csv:2"]
     assert ids.rows == 8 and sorted(ids.first_rows.tolist()) == [0, 1, 3, 5]
@@ -150,7 +158,8 @@ def part(ids: list[str], file: str = "f.csv") -> pd.DataFrame:
     count = len(ids)
     return pd.DataFrame({
         "kind": pd.Categorical(["activity"] * count), "record_id": pd.Series(ids, dtype="str"),
-        "counted": np.ones(count, dtype=bool), "reason": pd.Categorical([""] * count),
+        "rep": pd.Categorical(["Ava Patel"] * count), "stage_or_type": pd.Categorical(["Call"] * count),
+        "points": np.zeros(count), "counted": np.ones(count, dtype=bool), "reason": pd.Categorical([""] * count),
         "file": pd.Categorical([file] * count), "line": np.arange(2, 2 + count),
         "is_call": np.ones(count, dtype=bool),
         "_dedupe_key": pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([pa.array(ids, pa.large_string())]))),

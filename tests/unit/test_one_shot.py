@@ -107,18 +107,20 @@ def test_boards_first_then_every_row_gives_what_one_scoring_gives(tmp_path, work
 
 
 @pytest.mark.parametrize("big_from", [0, None])
-def test_a_rescore_hands_over_the_boards_first_only_where_the_activities_are_joined_anew(
+def test_a_rescore_hands_over_the_boards_first_only_where_big_activities_are_joined_or_added_to(
         tmp_path, monkeypatch, big_from):
-    """The live board's rescores: the boards alone come first when every activities export is joined
-    anew (an export sorting before the others, one changed, new rules), and they are big; not after
-    a new opportunities export, nothing new, or an activities export sorting after the others (added
-    to the last join), whose boards come as soon in one go. Either way the boards and the rows are
-    those of a scoring in one go. The sample's rows are too few to be big, unless big starts at 0."""
+    """The live board's rescores: the boards alone come first when a big join is made anew — of the
+    activities (an export sorting before the others, one changed, new rules), or of either kind
+    while the other's is kept (an opportunities export new or gone, an activities export added
+    after the others), whose rows that stopped counting are then named after the boards are out;
+    not when nothing is new. Either way the boards and the rows are those of a scoring in one go.
+    The sample's rows are too few to be big, unless big starts at 0."""
     from spiff_tui.core.ledger import ScoringMemo
     from spiff_tui.core.snapshot import score
 
     if big_from is not None:
         monkeypatch.setattr(ledger_module, "BOARDS_FIRST_FROM", big_from)
+        monkeypatch.setattr(ledger_module, "OPPORTUNITY_BOARDS_FIRST_FROM", big_from)
     anew = 1 if big_from is not None else 0
 
     folder = tmp_path / "data"
@@ -138,6 +140,8 @@ def test_a_rescore_hands_over_the_boards_first_only_where_the_activities_are_joi
         snapshot = score(rules, reader.read(folder, rules), AS_OF, memo, handed.append)
         memo.finish_later()
         whole = score_folder(folder, rules, AS_OF)
+        assert all(not boards.full_rows and [list(part.columns) for part in boards.ledger_parts] == [BOARD_COLUMNS] * 2
+                   for boards in handed)
         for view in ("reps", "activity", "teams", "stages"):
             pd.testing.assert_frame_equal(view_texts(snapshot, view), view_texts(whole, view))
             for boards in handed:
@@ -150,14 +154,16 @@ def test_a_rescore_hands_over_the_boards_first_only_where_the_activities_are_joi
 
     assert rescored(lambda: None) == 1   # the first scoring
     assert rescored(lambda: None) == 0   # nothing new
-    assert rescored(lambda: write("opportunities_zz.csv", opportunities[:30])) == 0
-    assert rescored(lambda: write("activities_zz.csv", activities[:60])) == 0
+    # Newer rows of opportunities already scored: the boards must count the older ones no more.
+    assert rescored(lambda: write("opportunities_zz.csv", opportunities[:30])) == anew
+    # Added after the others; April's rows, each repeating a counted one: the boards must count none.
+    assert rescored(lambda: write("activities_zz.csv", activities[:1] + activities[200:260])) == anew
     assert rescored(lambda: write("activities_00.csv", activities[:1] + activities[40:90])) == anew
     assert rescored(lambda: write("activities_zz.csv", activities[:1] + activities[30:70])) == anew
     assert rescored(lambda: rules_path.write_text(
         rules_path.read_text(encoding="utf-8").replace("min_calls", "min_calls = 1\n# was: min_calls", 1),
         encoding="utf-8")) == anew
-    assert rescored(lambda: (folder / "opportunities_zz.csv").unlink()) == 0
+    assert rescored(lambda: (folder / "opportunities_zz.csv").unlink()) == anew
 
 
 def test_two_threads_give_the_same_ledger_as_one():

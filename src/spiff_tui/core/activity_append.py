@@ -4,7 +4,9 @@ before it.
 An activity counts once, at its first row in file and line order, so rows already joined keep their
 marks when exports are added after them (a dated export's name sorts last). Their ids are kept as
 sorted 64-bit hashes with the row where each first appears; a new row's id is looked up there and
-checked byte for byte, and the joined ledger is the last one with the new rows, marked, after it.
+checked byte for byte (repeats), and the joined ledger is the last one with the new rows, marked,
+after it (append); the boards can be scored from the marks before the rows' reasons are written
+(board_rows).
 Anything this does not cover (a row without an id, an id over MAX_PADDED_WIDTH bytes, two ids
 sharing a hash) returns None, and the caller joins every export again.
 """
@@ -19,6 +21,7 @@ import pandas as pd
 from spiff_tui.core.dedupe import distinct_by_number, first_by_words, folded, padded_key_words
 from spiff_tui.core.labels import concat_frames, overlay
 from spiff_tui.core.row_names import ROW_NAME_PREFIXES, SAME_ACTIVITY_ID, row_names
+from spiff_tui.core.scoring import BOARD_COLUMNS
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,10 +50,25 @@ def seen_ids(parts: tuple[pd.DataFrame, ...]) -> SeenIds | None:
     return None if distinct is None else SeenIds(numbers[distinct], distinct, keys)
 
 
-def append(last: pd.DataFrame, seen: SeenIds, added: pd.DataFrame) -> tuple[pd.DataFrame, SeenIds] | None:
-    """`last` (the marked, joined ledger part that `seen` describes) with the rows of `added` (the new
-    parts, joined) marked and after it; and the ids of the whole. None when a new row has no id, or
-    an id that does not hash, or one whose hash another id has."""
+@dataclass(frozen=True, eq=False)
+class Repeats:
+    """Where each row of an added part first appears in the join it is added to."""
+
+    first: np.ndarray       # per added row, the joined row where its id first appears
+    numbers: np.ndarray     # per added row, its id's hash
+    keys: object            # the added rows' ids (an Arrow chunked array)
+    offset: int             # the rows joined before the added ones
+
+    @property
+    def repeated(self) -> np.ndarray:
+        """Per added row, whether an earlier row has its id: it does not count."""
+        return self.first != np.arange(self.offset, self.offset + len(self.first))
+
+
+def repeats(seen: SeenIds, added: pd.DataFrame) -> Repeats | None:
+    """Where the rows of `added` (the new parts, joined) first appear, in the join `seen` describes
+    with `added` after it. None when a new row has no id, or an id that does not hash, or one whose
+    hash another id has."""
     import pyarrow as pa
 
     new_keys = _chunked([added["_dedupe_key"]])
@@ -75,22 +93,42 @@ def append(last: pd.DataFrame, seen: SeenIds, added: pd.DataFrame) -> tuple[pd.D
     if within is None:
         return None
     first[rest] = rest[within] + seen.rows
+    return Repeats(first, numbers, new_keys, seen.rows)
+
+
+def board_rows(added: pd.DataFrame, found: Repeats) -> pd.DataFrame:
+    """The added rows' board columns (scoring.BOARD_COLUMNS), a repeated activity not counted: what
+    the boards read of them, before their reasons are written."""
+    board = added[BOARD_COLUMNS].copy(deep=False)
+    repeated = found.repeated
+    if repeated.any():
+        board["counted"] = board["counted"].to_numpy(dtype=bool) & ~repeated
+        board["is_call"] = board["is_call"].to_numpy(dtype=bool) & ~repeated
+    return board
+
+
+def append(last: pd.DataFrame, seen: SeenIds, added: pd.DataFrame, found: Repeats) -> tuple[pd.DataFrame, SeenIds]:
+    """`last` (the marked, joined ledger part that `seen` describes) with the rows of `added` (the new
+    parts, joined) after it, marked where `found` says they repeat; and the ids of the whole."""
+    import pyarrow as pa
+
+    first, numbers = found.first, found.numbers
     # Joined before the new rows are marked, so that the merge of the reasons meets the new
     # export's own few, not a row name per repeated row.
     joined = concat_frames([last, added])
     duplicate = np.zeros(len(joined), dtype=bool)
-    duplicate[seen.rows:] = first != np.arange(seen.rows, seen.rows + len(added))
+    duplicate[seen.rows:] = found.repeated
     if duplicate.any():
         texts = row_names(joined, first[duplicate[seen.rows:]], SAME_ACTIVITY_ID)
         joined["reason"] = overlay(joined["reason"].array, duplicate, texts, ROW_NAME_PREFIXES)
         joined.loc[duplicate, "counted"] = False
         joined.loc[duplicate, "is_call"] = False
-    new_first = rest[within == np.arange(len(rest))]
+    new_first = np.flatnonzero(~found.repeated)
     order = np.argsort(numbers[new_first])
     at = np.searchsorted(seen.hashes, numbers[new_first][order])
     ids = SeenIds(np.insert(seen.hashes, at, numbers[new_first][order]),
                   np.insert(seen.first_rows, at, new_first[order] + seen.rows),
-                  pa.chunked_array(seen.keys.chunks + new_keys.chunks, pa.large_string()))
+                  pa.chunked_array(seen.keys.chunks + found.keys.chunks, pa.large_string()))
     return joined, ids
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from spiff_tui.core.accounts import TargetAccounts, newest_accounts, target_accounts
-from spiff_tui.core.activity_append import append, seen_ids
+from spiff_tui.core.activity_append import append, board_rows, repeats, seen_ids
 from spiff_tui.core.cross_file import Namer, count_once, mark_duplicates, mark_superseded, supersede
 from spiff_tui.core.labels import concat_frames
 from spiff_tui.core.memory import release_freed_memory
@@ -30,6 +30,8 @@ from spiff_tui.core.scoring import (
 )
 
 Kept = TypeVar("Kept")
+# Given the joined opportunities and activities, one of them made anew with the boards' columns only.
+ShowBoards = Callable[[pd.DataFrame, pd.DataFrame], None]
 
 
 class ScoringMemo:
@@ -157,12 +159,17 @@ class BoardParts:
 
 
 def build_ledger_parts(rules: Rules, files: list[FileResult], memo: ScoringMemo | None = None,
-                       boards: BoardParts | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                       boards: BoardParts | None = None, boards_first: ShowBoards | None = None
+                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(opportunity part, activity part) of the ledger.
 
     Each file's rows are scored on their own and memoised; only the rules that cross files —
     newest snapshot wins, an activity counts once — run over the whole part every time. Given the
     `boards` worked out for the same files (board_ledger_parts), their work is not done again.
+    Given `boards_first`, a big join that is made anew while the other kind's is kept — of the
+    opportunities, or of the activities with exports added after the last join's own — is handed
+    to it with the boards' columns alone, marked, with the other kind's join, before the rows
+    that stopped counting are named.
     """
     memo = memo or NoMemo()
     targets_once, accounts_key = _targets(files, memo)
@@ -184,17 +191,36 @@ def build_ledger_parts(rules: Rules, files: list[FileResult], memo: ScoringMemo 
         release_freed_memory()
     memo.keep({part_name(f) for f in files} | BOARD_PARTS)
 
-    def joined_opportunities() -> pd.DataFrame:
+    def joined_opportunities(show_board: Callable[[pd.DataFrame], None] | None = None) -> pd.DataFrame:
         board = joined_boards["opportunities"]
-        return _extended(*board, parts["opportunities"]) if board else \
-            _visible(mark_superseded(_concat(parts, "opportunities")))
+        if board:
+            return _extended(*board, parts["opportunities"])
+        joined = _concat(parts, "opportunities")
+        if show_board is None or len(joined) < OPPORTUNITY_BOARDS_FIRST_FROM:
+            return _visible(mark_superseded(joined))
+        # A big join's board columns go first: naming every replaced row is some 12 ms at 160k rows.
+        name = supersede(joined)
+        show_board(joined[BOARD_COLUMNS])
+        if name is not None:
+            name(joined)
+        return _visible(joined)
 
     # Parts are in file (name) order, and only their order relative to each other matters, so a
     # new activities export leaves the joined opportunities as they were, and the other way round.
     # The two kinds are joined side by side when there are threads to spare: neither reads the other.
-    opportunities, activities = memo.parts([
-        ("opportunities", tuple(parts["opportunities"]), joined_opportunities),
-        ("activities", tuple(parts["activities"]), lambda: _joined_activities(parts, memo, joined_boards["activities"]))])
+    opportunities_key, activities_key = tuple(parts["opportunities"]), tuple(parts["activities"])
+    if boards_first is None:
+        return tuple(memo.parts([
+            ("opportunities", opportunities_key, joined_opportunities),
+            ("activities", activities_key, lambda: _joined_activities(parts, memo, joined_boards["activities"]))]))
+    # The boards handed over early read both kinds joined: the one that is kept is taken first.
+    activities = memo.kept("activities", activities_key)
+    if activities is not None:
+        return memo.part("opportunities", opportunities_key, lambda: joined_opportunities(
+            lambda board: boards_first(board, activities))), activities
+    opportunities = memo.part("opportunities", opportunities_key, joined_opportunities)
+    activities = memo.part("activities", activities_key, lambda: _joined_activities(
+        parts, memo, joined_boards["activities"], lambda board: boards_first(opportunities, board)))
     return opportunities, activities
 
 
@@ -276,8 +302,11 @@ def _accounts_key(files: list[FileResult]) -> tuple:
 
 # From this many activity rows on, a rescore that joins every activities export anew hands the
 # boards over before the rows: 50 ms sooner at 800k rows, 7 ms at 100k, 3 ms later at 5k (where
-# the board is then also drawn twice).
+# the board is then also drawn twice). So does one that adds an export to the last join
+# (_appended): 90 ms sooner for 100k rows added to a million.
 BOARDS_FIRST_FROM = 200_000
+# The same for a rescore that joins the opportunities anew: 13 ms sooner at 160k rows.
+OPPORTUNITY_BOARDS_FIRST_FROM = 50_000
 
 
 def boards_first_pays(rules: Rules, files: list[FileResult], memo: ScoringMemo) -> bool:
@@ -285,8 +314,7 @@ def boards_first_pays(rules: Rules, files: list[FileResult], memo: ScoringMemo) 
     the boards sooner: on a first scoring; and when every activities export is joined anew and
     they are big. Not when the memo's last join of the activities is of the first of these files'
     parts, in order, scored under these rules and accounts: the join is then kept as it is or has
-    the parts after its own added to it (_appended), and one go is as quick for the boards and
-    quicker for the rows."""
+    the parts after its own added to it (_appended, which hands a big join's boards over itself)."""
     last = memo.last("activities")
     if last is None:
         return True
@@ -312,7 +340,8 @@ def _part_key(rules: Rules, result: FileResult, accounts_key: tuple) -> tuple:
 
 
 def _joined_activities(parts: dict[str, list[pd.DataFrame]], memo: ScoringMemo,
-                       board: tuple[pd.DataFrame, Namer | None] | None = None) -> pd.DataFrame:
+                       board: tuple[pd.DataFrame, Namer | None] | None = None,
+                       show_board: Callable[[pd.DataFrame], None] | None = None) -> pd.DataFrame:
     """The activity parts joined, each activity counted once: from their joined `board` columns when
     given; else, when the last join's parts all come first, in order, only the parts after them are
     checked and added to it (activity_append.py); else every part is joined again."""
@@ -321,7 +350,7 @@ def _joined_activities(parts: dict[str, list[pd.DataFrame]], memo: ScoringMemo,
         activities = _extended(*board, parts["activities"])
         parts["activities"] = []
     else:
-        appended = _appended(joined, memo)
+        appended = _appended(joined, memo, show_board)
         if appended is not None:
             parts["activities"] = []
             return appended
@@ -333,17 +362,24 @@ def _joined_activities(parts: dict[str, list[pd.DataFrame]], memo: ScoringMemo,
     return activities
 
 
-def _appended(joined: tuple[pd.DataFrame, ...], memo: ScoringMemo) -> pd.DataFrame | None:
-    """The last join with the parts after its own added to it, if it holds the first of these parts."""
+def _appended(joined: tuple[pd.DataFrame, ...], memo: ScoringMemo,
+              show_board: Callable[[pd.DataFrame], None] | None = None) -> pd.DataFrame | None:
+    """The last join with the parts after its own added to it, if it holds the first of these parts.
+    A big join's board columns, marked, go to `show_board` first: writing the new rows' reasons and
+    joining every column is some 90 ms of a 100k-row export added to a million rows."""
     last = memo.last("activities")
     if last is None or not 0 < len(last[0]) < len(joined) or not _starts_with(joined, last[0]):
         return None
     seen = memo.kept("activity_ids", last[0]) or seen_ids(last[0])
-    appended = None if seen is None else append(last[1], seen, concat_frames(list(joined[len(last[0]):])))
-    if appended is None:
+    added = None if seen is None else concat_frames(list(joined[len(last[0]):]))
+    found = None if seen is None else repeats(seen, added)
+    if found is None:
         return None
-    memo.remember("activity_ids", joined, appended[1])
-    return appended[0]
+    if show_board is not None and len(last[1]) + len(added) >= BOARDS_FIRST_FROM:
+        show_board(concat_frames([last[1][BOARD_COLUMNS], board_rows(added, found)]))
+    appended, ids = append(last[1], seen, added, found)
+    memo.remember("activity_ids", joined, ids)
+    return appended
 
 
 def targets_of(files: list[FileResult]) -> TargetAccounts:

@@ -25,6 +25,7 @@ from spiff_tui.core.ledger import (
 from spiff_tui.core.problems import ERROR, Problem
 from spiff_tui.core.reader import FileResult
 from spiff_tui.core.rules import Rules
+from spiff_tui.core.scoring import BOARD_COLUMNS
 from spiff_tui.core.views import activity_view, ledger_view, reps_view, stages_view, teams_view
 
 _generations = itertools.count(1)
@@ -97,20 +98,30 @@ def score(rules: Rules, files: list[FileResult], as_of: dt.date, memo: ScoringMe
     """Score the files. Pass the same memo on every rescore to reuse unchanged ledger parts.
 
     With `boards_first`, a snapshot of the boards alone (its ledger parts hold only what the boards
-    read) is handed to it as soon as they are scored, in about half the time; every ledger row's
-    columns are then built from that same work, and the full snapshot returned. Only where that
-    brings the boards sooner (ledger.boards_first_pays): a first scoring, and one that joins
-    hundreds of thousands of activity rows anew (an activities export changed, gone, or sorting
-    before the others'; new rules or accounts)."""
-    boards = None
+    read) is handed to it as soon as they are scored, then the full snapshot is returned. Only where
+    that brings the boards sooner: a first scoring, and one that joins hundreds of thousands of
+    activity rows anew (an activities export changed, gone, or sorting before the others'; new
+    rules or accounts), where the boards come in about half the time and every ledger row's
+    columns are then built from that same work (ledger.boards_first_pays); and one that adds an
+    export to such a join, where the boards come before the new rows' reasons are written."""
+    boards = shown = None
     if boards_first is not None and (memo is None or boards_first_pays(rules, files, memo)):
         boards = board_ledger_parts(rules, files, memo or NoMemo())
         parts = (boards.opportunities, boards.activities)
         shown = _boards(rules, *parts, as_of, NoMemo())
         boards_first(_snapshot(rules, files, parts, shown, as_of, False))
-    opportunities, activities = build_ledger_parts(rules, files, memo, boards)
+
+    def show_one_kind(opportunities: pd.DataFrame, activities: pd.DataFrame) -> None:
+        nonlocal shown
+        # The kind kept is the memo's very join, so its boards are the memo's too.
+        shown = _boards(rules, opportunities, activities, as_of, memo)
+        parts = (opportunities[BOARD_COLUMNS], activities[BOARD_COLUMNS])
+        boards_first(_snapshot(rules, files, parts, shown, as_of, False))
+
+    one_kind = boards_first is not None and boards is None and memo is not None
+    opportunities, activities = build_ledger_parts(rules, files, memo, boards, show_one_kind if one_kind else None)
     memo = memo or ScoringMemo()
-    if boards is not None:
+    if shown is not None:
         # The boards read the same of either ledger: the full one's are those just handed over.
         memo.remember("reps_view", (rules, opportunities), shown["reps"])
         memo.remember("stages_view", (opportunities,), shown["stages"])
