@@ -27,7 +27,7 @@ from spiff_tui.core.folder import FolderReader
 from spiff_tui.core.labels import concat_frames
 from spiff_tui.core.ledger import ScoringMemo
 from spiff_tui.core.rules import load_rules
-from spiff_tui.core.snapshot import score_folder
+from spiff_tui.core.snapshot import score, score_folder
 
 AS_OF = dt.date(2026, 4, 15)
 # Salesforce's 18-character ids, HubSpot's numeric ones, one too wide to hash (the full join takes
@@ -57,8 +57,10 @@ def marks_by_hand(exports: list[list[str]]) -> dict[tuple[str, int], str]:
                 min_size=2, max_size=4))
 def test_each_added_export_is_marked_as_by_hand_and_as_a_cold_scoring(exports):
     looked_up = []
-    original = ledger_module.repeats
+    original, big_from = ledger_module.repeats, ledger_module.BOARDS_FIRST_FROM
     ledger_module.repeats = lambda *args: looked_up.append(original(*args)) or looked_up[-1]
+    # As the live board rescores a big folder: the boards of an added export come before its rows.
+    ledger_module.BOARDS_FIRST_FROM = 0
     steps = []
     try:
         with tempfile.TemporaryDirectory() as temporary:
@@ -68,8 +70,9 @@ def test_each_added_export_is_marked_as_by_hand_and_as_a_cold_scoring(exports):
             for number, ids in enumerate(exports):
                 write(folder, f"activities_{number}.csv",
                       csv_text(ACTS_HEADER, [act(id_, "Ava Patel", "Call") for id_ in ids]))
-                before = len(looked_up)
-                live = score_folder(folder, rules, AS_OF, reader, memo)
+                before, handed = len(looked_up), []
+                live = score(rules, reader.read(folder, rules), AS_OF, memo, boards_first=handed.append)
+                memo.finish_later()
                 steps.append("joined again" if len(looked_up) == before else
                              "added" if looked_up[-1] is not None else "gave up")
                 ledger = live.ledger
@@ -77,10 +80,16 @@ def test_each_added_export_is_marked_as_by_hand_and_as_a_cold_scoring(exports):
                 keys = list(zip(ledger["file"], ledger["line"]))
                 assert dict(zip(keys, ledger["reason"])) == expected
                 assert ledger["counted"].tolist() == [not expected[key] for key in keys]
+                cold = score_dir(folder, AS_OF)
                 for view in ("ledger", "activity", "teams"):
-                    pd.testing.assert_frame_equal(view_texts(live, view), view_texts(score_dir(folder, AS_OF), view))
+                    pd.testing.assert_frame_equal(view_texts(live, view), view_texts(cold, view))
+                for boards in handed:
+                    for view in ("reps", "activity", "teams", "stages"):
+                        pd.testing.assert_frame_equal(view_texts(boards, view), view_texts(cold, view))
+                # The first scoring hands its boards over, and so does every export added.
+                assert len(handed) == (1 if number == 0 or steps[-1] == "added" else 0)
     finally:
-        ledger_module.repeats = original
+        ledger_module.repeats, ledger_module.BOARDS_FIRST_FROM = original, big_from
     # An export is added to the last join when every earlier row has an id that hashes; the adding
     # gives up when one of its own rows has not.
     hashes = [all(id_ not in (TOO_WIDE, NO_ID) for id_ in ids) for ids in exports]
