@@ -10,7 +10,8 @@ the boards are scored and until every row behind them is: as on the live board, 
 first, alone, where that is sooner (the activities joined anew), else both at once. Export
 (b) repeats cached rows, so every one of its rows is marked a duplicate: the slower case. The names
 of (b) and (c) sort after the others', as dated exports' names do, so only their rows are checked
-against the ones before; (d) makes the board join every activities export again. Prints medians.
+against the ones before; (d) is put before them: its boards come from the last join's marks, and
+its rows from joining every activities export again. Prints medians.
 """
 
 from __future__ import annotations

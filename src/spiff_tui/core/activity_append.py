@@ -69,31 +69,43 @@ def repeats(seen: SeenIds, added: pd.DataFrame) -> Repeats | None:
     """Where the rows of `added` (the new parts, joined) first appear, in the join `seen` describes
     with `added` after it. None when a new row has no id, or an id that does not hash, or one whose
     hash another id has."""
+    keyed = added_keys(added)
+    first = None if keyed is None else seen_rows(seen, *keyed[1:])
+    if first is None:
+        return None
+    keys, words, numbers = keyed
+    rest = np.flatnonzero(first < 0)
+    within = first_by_words([word[rest] for word in words], numbers[rest])
+    if within is None:
+        return None
+    first[rest] = rest[within] + seen.rows
+    return Repeats(first, numbers, keys, seen.rows)
+
+
+def added_keys(added: pd.DataFrame) -> tuple[object, list[np.ndarray], np.ndarray] | None:
+    """The added rows' ids (an Arrow chunked array), their words and their hashes; None unless every
+    row has an id that hashes."""
+    keys = _chunked([added["_dedupe_key"]])
+    words = None if keys is None or not added["_has_id"].all() else padded_key_words(keys)
+    return None if words is None else (keys, words, folded(words))
+
+
+def seen_rows(seen: SeenIds, words: list[np.ndarray], numbers: np.ndarray) -> np.ndarray | None:
+    """Per id (given as words and hashes), the row where `seen` first has it, -1 where it has not;
+    None when a hash found belongs to another id."""
     import pyarrow as pa
 
-    new_keys = _chunked([added["_dedupe_key"]])
-    words = None if new_keys is None or not added["_has_id"].all() else padded_key_words(new_keys)
-    if words is None:
-        return None
-    numbers = folded(words)
     # Looked up in order: a hundred thousand lookups in shuffled order would miss the cache each time.
     order = np.argsort(numbers)
     slot = np.empty(len(numbers), dtype=np.int64)
     slot[order] = np.minimum(np.searchsorted(seen.hashes, numbers[order]), max(len(seen.hashes) - 1, 0))
     found = np.flatnonzero(seen.hashes[slot] == numbers) if len(seen.hashes) else np.zeros(0, dtype=np.int64)
-    first = np.empty(len(added), dtype=np.int64)
+    first = np.full(len(numbers), -1, dtype=np.int64)
     first[found] = seen.first_rows[slot[found]]
     earlier = padded_key_words(seen.keys.take(pa.array(first[found])))
     if earlier is None or not all(np.array_equal(word[found], other) for word, other in zip(words, earlier)):
         return None   # a hash shared by two ids
-    rest = np.ones(len(added), dtype=bool)
-    rest[found] = False
-    rest = np.flatnonzero(rest)
-    within = first_by_words([word[rest] for word in words], numbers[rest])
-    if within is None:
-        return None
-    first[rest] = rest[within] + seen.rows
-    return Repeats(first, numbers, new_keys, seen.rows)
+    return first
 
 
 def board_rows(added: pd.DataFrame, found: Repeats) -> pd.DataFrame:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from spiff_tui.core.accounts import TargetAccounts, newest_accounts, target_accounts
 from spiff_tui.core.activity_append import append, board_rows, repeats, seen_ids
+from spiff_tui.core.activity_insert import inserted_board
 from spiff_tui.core.cross_file import Namer, count_once, mark_duplicates, mark_superseded, supersede
 from spiff_tui.core.labels import concat_frames
 from spiff_tui.core.memory import release_freed_memory
@@ -268,6 +269,43 @@ def board_ledger_parts(rules: Rules, files: list[FileResult], memo: ScoringMemo)
          for kind, mark in (("opportunities", supersede), ("activities", count_once))], memo.workers)
     return BoardParts(opportunities, activities, full_parts,
                       {"opportunities": (names["opportunities"], opps_name), "activities": (names["activities"], acts_name)})
+
+
+def inserted_boards(rules: Rules, files: list[FileResult], memo: ScoringMemo
+                    ) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """(the joined opportunities, the joined activities' board columns, marked) when all that changed
+    since the memo's last joins is new activities exports put among the others (one whose name
+    sorts first), and there are BOARDS_FIRST_FROM activity rows or more: their boards come from the
+    last join's marks and ids (activity_insert.py), before every export is joined again for the
+    rows. The new exports' parts are scored and memoised as build_ledger_parts would. Else None."""
+    last_activities, last_opportunities = memo.last("activities"), memo.last("opportunities")
+    if last_activities is None or last_opportunities is None or not last_activities[0]:
+        return None
+    accounts_key = _accounts_key(files)
+    scored = _scored_files(files, {"opportunities": [], "activities": []})
+    kept = [memo.kept(part_name(result), _part_key(rules, result, accounts_key)) for result in scored]
+    opportunities = [part for result, part in zip(scored, kept) if result.kind == "opportunities"]
+    activities = [(result, part) for result, part in zip(scored, kept) if result.kind == "activities"]
+    if len(opportunities) != len(last_opportunities[0]) or not _starts_with(opportunities, last_opportunities[0]):
+        return None
+    places = {id(part): place for place, (_, part) in enumerate(activities) if part is not None}
+    last_places = [places.get(id(part)) for part in last_activities[0]]
+    new_places = sorted(set(range(len(activities))) - set(last_places))
+    # Every part of the last join still there, in order, and one or more new ones before its last.
+    if None in last_places or last_places != sorted(last_places) or not new_places \
+            or new_places[0] > last_places[-1] or sum(len(r.frame) for r, _ in activities) < BOARDS_FIRST_FROM:
+        return None
+    seen = memo.kept("activity_ids", last_activities[0]) or seen_ids(last_activities[0])
+    if seen is None:
+        return None
+    targets_once, _ = _targets(files, memo)
+    new = [activities[place][0] for place in new_places]
+    parts = memo.parts([(part_name(result), _part_key(rules, result, accounts_key),
+                         lambda result=result: score_export(rules, result, targets_once(), memo.full_rows))
+                        for result in new])
+    board = inserted_board(last_activities[1], seen, [len(part) for part in last_activities[0]], last_places,
+                           list(zip(new_places, parts)))
+    return None if board is None else (last_opportunities[1], board)
 
 
 def _marked_board(parts: dict[str, list[pd.DataFrame]], kind: str, mark: Callable[[pd.DataFrame], Namer | None]

@@ -20,6 +20,7 @@ from spiff_tui.core.ledger import (
     board_ledger_parts,
     boards_first_pays,
     build_ledger_parts,
+    inserted_boards,
     join_ledger,
 )
 from spiff_tui.core.problems import ERROR, Problem
@@ -105,11 +106,6 @@ def score(rules: Rules, files: list[FileResult], as_of: dt.date, memo: ScoringMe
     columns are then built from that same work (ledger.boards_first_pays); and one that adds an
     export to such a join, where the boards come before the new rows' reasons are written."""
     boards = shown = None
-    if boards_first is not None and (memo is None or boards_first_pays(rules, files, memo)):
-        boards = board_ledger_parts(rules, files, memo or NoMemo())
-        parts = (boards.opportunities, boards.activities)
-        shown = _boards(rules, *parts, as_of, NoMemo())
-        boards_first(_snapshot(rules, files, parts, shown, as_of, False))
 
     def show_one_kind(opportunities: pd.DataFrame, activities: pd.DataFrame) -> None:
         nonlocal shown
@@ -118,7 +114,15 @@ def score(rules: Rules, files: list[FileResult], as_of: dt.date, memo: ScoringMe
         parts = (opportunities[BOARD_COLUMNS], activities[BOARD_COLUMNS])
         boards_first(_snapshot(rules, files, parts, shown, as_of, False))
 
-    one_kind = boards_first is not None and boards is None and memo is not None
+    inserted = None if boards_first is None or memo is None else inserted_boards(rules, files, memo)
+    if inserted is not None:
+        show_one_kind(*inserted)
+    elif boards_first is not None and (memo is None or boards_first_pays(rules, files, memo)):
+        boards = board_ledger_parts(rules, files, memo or NoMemo())
+        parts = (boards.opportunities, boards.activities)
+        shown = _boards(rules, *parts, as_of, NoMemo())
+        boards_first(_snapshot(rules, files, parts, shown, as_of, False))
+    one_kind = boards_first is not None and shown is None and memo is not None
     opportunities, activities = build_ledger_parts(rules, files, memo, boards, show_one_kind if one_kind else None)
     memo = memo or ScoringMemo()
     if shown is not None:
