@@ -100,11 +100,13 @@ def score(rules: Rules, files: list[FileResult], as_of: dt.date, memo: ScoringMe
 
     With `boards_first`, a snapshot of the boards alone (its ledger parts hold only what the boards
     read) is handed to it as soon as they are scored, then the full snapshot is returned. Only where
-    that brings the boards sooner: a first scoring, and one that joins hundreds of thousands of
-    activity rows anew (an activities export changed, gone, or sorting before the others'; new
-    rules or accounts), where the boards come in about half the time and every ledger row's
-    columns are then built from that same work (ledger.boards_first_pays); and one that adds an
-    export to such a join, where the boards come before the new rows' reasons are written."""
+    that brings the boards sooner: a first scoring; and in big folders, one that joins every
+    activities export anew (one changed or gone, new rules or accounts), where the boards come in
+    about half the time and every ledger row's columns are then built from that same work
+    (ledger.boards_first_pays); one after new activities exports that sort among the others', from
+    the last join's marks (ledger.inserted_boards); and one that joins one kind anew while the
+    other's is kept (an opportunities export new or gone, an activities export added after the
+    others), before the rows that stopped counting are named (ledger.build_ledger_parts)."""
     boards = shown = None
 
     def show_one_kind(opportunities: pd.DataFrame, activities: pd.DataFrame) -> None:
