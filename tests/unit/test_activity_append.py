@@ -153,7 +153,8 @@ def test_an_added_export_finds_ids_of_every_earlier_export_and_its_own(tmp_path)
     board = activity_append.board_rows(added, found)
     assert board["counted"].tolist() == board["is_call"].tolist() == [False, True, False, False]
     assert added["counted"].all()   # the added part itself is left as it was
-    joined, ids = activity_append.append(last, seen, added, found)
+    joined, ids_later = activity_append.append(last, seen, added, found)
+    ids = ids_later()
     assert joined["counted"].tolist() == [True, True, True, True, False, True, False, False]
     assert joined["is_call"].tolist() == joined["counted"].tolist()
     assert joined["reason"].tolist()[4:] == ["same Activity ID as g.csv:2", "", "same Activity ID as late.csv:3",

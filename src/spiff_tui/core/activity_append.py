@@ -13,6 +13,7 @@ sharing a hash) returns None, and the caller joins every export again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,37 +112,45 @@ def seen_rows(seen: SeenIds, words: list[np.ndarray], numbers: np.ndarray) -> np
 def board_rows(added: pd.DataFrame, found: Repeats) -> pd.DataFrame:
     """The added rows' board columns (scoring.BOARD_COLUMNS), a repeated activity not counted: what
     the boards read of them, before their reasons are written."""
-    board = added[BOARD_COLUMNS].copy(deep=False)
-    repeated = found.repeated
-    if repeated.any():
-        board["counted"] = board["counted"].to_numpy(dtype=bool) & ~repeated
-        board["is_call"] = board["is_call"].to_numpy(dtype=bool) & ~repeated
-    return board
+    return not_counting(added[BOARD_COLUMNS], found.repeated)
 
 
-def append(last: pd.DataFrame, seen: SeenIds, added: pd.DataFrame, found: Repeats) -> tuple[pd.DataFrame, SeenIds]:
+def not_counting(part: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """The part with the rows set in `rows` (a mask) counting no more, nor as calls; the part itself
+    is left as it was (it may be a memoised one)."""
+    if not rows.any():
+        return part
+    return part.assign(**{column: part[column].to_numpy(dtype=bool) & ~rows for column in ("counted", "is_call")})
+
+
+def append(last: pd.DataFrame, seen: SeenIds, added: pd.DataFrame, found: Repeats
+           ) -> tuple[pd.DataFrame, Callable[[], SeenIds]]:
     """`last` (the marked, joined ledger part that `seen` describes) with the rows of `added` (the new
-    parts, joined) after it, marked where `found` says they repeat; and the ids of the whole."""
+    parts, joined) after it, marked where `found` says they repeat; and what makes the ids of the
+    whole (only the next export added reads them: made once this rescore's result is out)."""
+    repeated = found.repeated
+    # Joined before the new rows' reasons are written, so that the merge of the reasons meets the new
+    # export's own few, not a row name per repeated row; marked before, where they are fewer.
+    joined = concat_frames([last, not_counting(added, repeated)])
+    if repeated.any():
+        duplicate = np.zeros(len(joined), dtype=bool)
+        duplicate[seen.rows:] = repeated
+        texts = row_names(joined, found.first[repeated], SAME_ACTIVITY_ID)
+        joined["reason"] = overlay(joined["reason"].array, duplicate, texts, ROW_NAME_PREFIXES)
+    return joined, lambda: _ids_after(seen, found)
+
+
+def _ids_after(seen: SeenIds, found: Repeats) -> SeenIds:
+    """The ids of the join `seen` describes with the rows `found` describes after it."""
     import pyarrow as pa
 
-    first, numbers = found.first, found.numbers
-    # Joined before the new rows are marked, so that the merge of the reasons meets the new
-    # export's own few, not a row name per repeated row.
-    joined = concat_frames([last, added])
-    duplicate = np.zeros(len(joined), dtype=bool)
-    duplicate[seen.rows:] = found.repeated
-    if duplicate.any():
-        texts = row_names(joined, first[duplicate[seen.rows:]], SAME_ACTIVITY_ID)
-        joined["reason"] = overlay(joined["reason"].array, duplicate, texts, ROW_NAME_PREFIXES)
-        joined.loc[duplicate, "counted"] = False
-        joined.loc[duplicate, "is_call"] = False
+    numbers = found.numbers
     new_first = np.flatnonzero(~found.repeated)
     order = np.argsort(numbers[new_first])
     at = np.searchsorted(seen.hashes, numbers[new_first][order])
-    ids = SeenIds(np.insert(seen.hashes, at, numbers[new_first][order]),
-                  np.insert(seen.first_rows, at, new_first[order] + seen.rows),
-                  pa.chunked_array(seen.keys.chunks + found.keys.chunks, pa.large_string()))
-    return joined, ids
+    return SeenIds(np.insert(seen.hashes, at, numbers[new_first][order]),
+                   np.insert(seen.first_rows, at, new_first[order] + seen.rows),
+                   pa.chunked_array(seen.keys.chunks + found.keys.chunks, pa.large_string()))
 
 
 def _chunked(columns: list[pd.Series]):

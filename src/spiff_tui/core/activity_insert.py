@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from spiff_tui.core.activity_append import SeenIds, added_keys, seen_rows
+from spiff_tui.core.activity_append import SeenIds, added_keys, not_counting, seen_rows
 from spiff_tui.core.dedupe import first_by_words
 from spiff_tui.core.labels import concat_frames
 from spiff_tui.core.scoring import BOARD_COLUMNS
@@ -45,18 +45,7 @@ def inserted_board(last: pd.DataFrame, seen: SeenIds, last_lengths: list[int], l
     # the old first row when its part comes before.
     old_first_wins = earlier_place < place[within]
     repeated = old_first_wins | (within != np.arange(len(rows)))
-    lost = earlier[has_earlier & ~old_first_wins]
-    return concat_frames([_not_counting(last[BOARD_COLUMNS], lost), _not_counting(rows[BOARD_COLUMNS],
-                                                                                   np.flatnonzero(repeated))])
+    lost = np.zeros(len(last), dtype=bool)
+    lost[earlier[has_earlier & ~old_first_wins]] = True
+    return concat_frames([not_counting(last[BOARD_COLUMNS], lost), not_counting(rows[BOARD_COLUMNS], repeated)])
 
-
-def _not_counting(board: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
-    """The board's columns with the given rows counting no more (nor as calls)."""
-    if len(rows) == 0:
-        return board
-    board = board.copy(deep=False)
-    for column in ("counted", "is_call"):
-        values = board[column].to_numpy(dtype=bool, copy=True)
-        values[rows] = False
-        board[column] = values
-    return board

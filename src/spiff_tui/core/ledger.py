@@ -416,7 +416,7 @@ def _appended(joined: tuple[pd.DataFrame, ...], memo: ScoringMemo,
     if show_board is not None and len(last[1]) + len(added) >= BOARDS_FIRST_FROM:
         show_board(concat_frames([last[1][BOARD_COLUMNS], board_rows(added, found)]))
     appended, ids = append(last[1], seen, added, found)
-    memo.remember("activity_ids", joined, ids)
+    memo.remember_later("activity_ids", joined, ids)
     return appended
 
 
