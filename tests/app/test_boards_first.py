@@ -149,31 +149,34 @@ async def test_an_added_activities_export_shows_its_boards_before_its_rows_reaso
         return real_append(*args)
 
     app = make_app(small)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await loaded(pilot)
-        activity = app.table("activity-table")
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            await loaded(pilot)
+            activity = app.table("activity-table")
 
-        def bob() -> tuple[str, str]:   # his activities and calls, each as "done/needed"
-            return tuple(activity.cell_text("Bob Ray", column).split()[-1] for column in ("activities", "calls"))
+            def bob() -> tuple[str, str]:   # his activities and calls, each as "done/needed"
+                return tuple(activity.cell_text("Bob Ray", column).split()[-1] for column in ("activities", "calls"))
 
-        # Bob Ray has one email (appkit.py): one activity of two, no call of one.
-        assert bob() == ("1/2", "0/1")
-        first = app.snapshot.generation
-        monkeypatch.setattr(ledger_module, "append", held_append)
-        # A later export: Bob's email again (counted once) and a new call of his.
-        small.write("acts_2.csv", "Activity ID,Assigned,Task Subtype,Date,Account Name\n"
-                                  "A3,Bob Ray,Email,2026-04-03,Cork\nA7,Bob Ray,Call,2026-04-06,Cork\n")
-        app.action_rescore()
-        await wait_for(pilot, lambda: app.snapshot.generation > first, "the boards of the added export")
-        await pilot.pause()
-        assert appending and not app.snapshot.full_rows and app.rescoring
-        assert bob() == ("2/2", "1/1")
-        assert "scoring" in app.query_one("#header").plain
-        gate.set()
-        await loaded(pilot)
-        assert app.snapshot.full_rows
-        assert bob() == ("2/2", "1/1")
-        ledger = app.snapshot.ledger
-        added = ledger[ledger["file"] == "acts_2.csv"]
-        assert added["reason"].tolist() == ["same Activity ID as acts.csv:4", ""]
-        assert added["counted"].tolist() == [False, True]
+            # Bob Ray has one email (appkit.py): one activity of two, no call of one.
+            assert bob() == ("1/2", "0/1")
+            first = app.snapshot.generation
+            monkeypatch.setattr(ledger_module, "append", held_append)
+            # A later export: Bob's email again (counted once) and a new call of his.
+            small.write("acts_2.csv", "Activity ID,Assigned,Task Subtype,Date,Account Name\n"
+                                      "A3,Bob Ray,Email,2026-04-03,Cork\nA7,Bob Ray,Call,2026-04-06,Cork\n")
+            app.action_rescore()
+            await wait_for(pilot, lambda: app.snapshot.generation > first, "the boards of the added export")
+            await pilot.pause()
+            assert appending and not app.snapshot.full_rows and app.rescoring
+            assert bob() == ("2/2", "1/1")
+            assert "scoring" in app.query_one("#header").plain
+            gate.set()
+            await loaded(pilot)
+            assert app.snapshot.full_rows
+            assert bob() == ("2/2", "1/1")
+            ledger = app.snapshot.ledger
+            added = ledger[ledger["file"] == "acts_2.csv"]
+            assert added["reason"].tolist() == ["same Activity ID as acts.csv:4", ""]
+            assert added["counted"].tolist() == [False, True]
+    finally:
+        gate.set()   # a failed check must not leave the rescore thread waiting
