@@ -107,13 +107,13 @@ def test_boards_first_then_every_row_gives_what_one_scoring_gives(tmp_path, work
 
 
 @pytest.mark.parametrize("big_from", [0, None])
-def test_a_rescore_hands_over_the_boards_first_only_where_big_activities_are_joined_or_added_to(
+def test_a_rescore_hands_over_the_boards_first_only_where_a_big_join_is_made_anew(
         tmp_path, monkeypatch, big_from):
     """The live board's rescores: the boards alone come first when a big join is made anew — of the
-    activities (an export sorting before the others, one changed, new rules), or of either kind
-    while the other's is kept (an opportunities export new or gone, an activities export added
-    after the others), whose rows that stopped counting are then named after the boards are out;
-    not when nothing is new. Either way the boards and the rows are those of a scoring in one go.
+    activities (one changed, new rules; an export sorting before the others, whose boards come from
+    the last join's marks), or of either kind while the other's is kept (an opportunities export
+    new or gone, an activities export added after the others), whose rows that stopped counting are
+    then named after the boards are out; not when nothing is new. Either way the boards and the rows are those of a scoring in one go.
     The sample's rows are too few to be big, unless big starts at 0."""
     from spiff_tui.core.ledger import ScoringMemo
     from spiff_tui.core.snapshot import score

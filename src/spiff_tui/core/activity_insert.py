@@ -48,4 +48,3 @@ def inserted_board(last: pd.DataFrame, seen: SeenIds, last_lengths: list[int], l
     lost = np.zeros(len(last), dtype=bool)
     lost[earlier[has_earlier & ~old_first_wins]] = True
     return concat_frames([not_counting(last[BOARD_COLUMNS], lost), not_counting(rows[BOARD_COLUMNS], repeated)])
-
