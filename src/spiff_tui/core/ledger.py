@@ -409,14 +409,16 @@ def _appended(joined: tuple[pd.DataFrame, ...], memo: ScoringMemo,
     if last is None or not 0 < len(last[0]) < len(joined) or not _starts_with(joined, last[0]):
         return None
     seen = memo.kept("activity_ids", last[0]) or seen_ids(last[0])
-    added = None if seen is None else concat_frames(list(joined[len(last[0]):]))
-    found = None if seen is None else repeats(seen, added)
+    if seen is None:
+        return None
+    added = concat_frames(list(joined[len(last[0]):]))
+    found = repeats(seen, added)
     if found is None:
         return None
     if show_board is not None and len(last[1]) + len(added) >= BOARDS_FIRST_FROM:
         show_board(concat_frames([last[1][BOARD_COLUMNS], board_rows(added, found)]))
-    appended, ids = append(last[1], seen, added, found)
-    memo.remember_later("activity_ids", joined, ids)
+    appended, ids_later = append(last[1], seen, added, found)
+    memo.remember_later("activity_ids", joined, ids_later)
     return appended
 
 
